@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Glm.Core;
+using Glm.Training.Data;
+using Glm.Training.Evaluation;
+using Glm.Training.Training;
+
+namespace Glm.Cli.Commands;
+
+/// <summary><c>glm eval perplexity</c> and <c>glm eval cloze</c>.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<DirectoryInfo>("--model") { Description = "Model folder (config.json, model.safetensors, tokenizer.json)", Required = true };
+        var data = new Option<FileInfo>("--data") { Description = "Text file (.txt, .txt.gz, .jsonl, .jsonl.gz)", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout" };
+        var maxTokens = new Option<long>("--max-tokens") { Description = "Evaluate at most this many tokens (0 = all)", DefaultValueFactory = _ => 0 };
+        var seqLen = new Option<int?>("--seq-len") { Description = "Window length; default the model's maximum" };
+
+        var perplexity = new Command("perplexity", "Held-out loss, perplexity and bits per byte over a text file") { model, data, json, maxTokens, seqLen };
+        perplexity.SetAction(parse => CliRunner.Run(() =>
+        {
+            using var trained = TrainedModel.Load(parse.GetValue(model)!.FullName);
+            var file = RequireFile(parse.GetValue(data)!);
+            int window = parse.GetValue(seqLen) ?? trained.MaxSequenceLength;
+            if (window < 2 || window > trained.MaxSequenceLength)
+                throw new GlmException($"--seq-len must be in 2..{trained.MaxSequenceLength}, got {window}");
+            long limit = parse.GetValue(maxTokens);
+            var chunks = EvalChunking.Chunks(CorpusReader.ReadDocuments([file.FullName]), trained.Tokenizer, window - 1, limit > 0 ? (int)Math.Ceiling(limit / (double)(window - 1)) : int.MaxValue);
+            if (chunks.Count == 0) throw new GlmException($"{file.FullName} holds no text");
+            var special = trained.Tokenizer.Special;
+            var ids = new EvalTokenIds(special.EndOfText, special.GMask, special.Sop, special.EndOfText);
+            var result = Evaluator.Evaluate(trained.Model, trained.Objective, chunks, ids, window, null, step: 0);
+            long bytes = chunks.Sum(c => (long)trained.Tokenizer.DecodeBytes(c).Length);
+            double bitsPerByte = result.Loss * result.Tokens / bytes / Math.Log(2);
+            Print(parse.GetValue(json), new JsonObject
+            {
+                ["model"] = parse.GetValue(model)!.FullName,
+                ["data"] = file.FullName,
+                ["objective"] = trained.Objective == TrainingObjective.Infill ? "infill" : "lm",
+                ["tokens"] = result.Tokens,
+                ["bytes"] = bytes,
+                ["loss"] = result.Loss,
+                ["perplexity"] = result.Perplexity,
+                ["bits_per_byte"] = bitsPerByte,
+            });
+            return 0;
+        }));
+
+        var cloze = new Command("cloze", "Last-word cloze accuracy (LAMBADA style) over JSONL lines {\"text\": ...}") { model, data, json };
+        cloze.SetAction(parse => CliRunner.Run(() =>
+        {
+            using var trained = TrainedModel.Load(parse.GetValue(model)!.FullName);
+            var file = RequireFile(parse.GetValue(data)!);
+            var texts = CorpusReader.ReadDocuments([file.FullName]).ToList();
+            var result = ClozeEvaluator.Evaluate(trained, texts);
+            Print(parse.GetValue(json), new JsonObject
+            {
+                ["model"] = parse.GetValue(model)!.FullName,
+                ["data"] = file.FullName,
+                ["items"] = result.Items,
+                ["correct"] = result.Correct,
+                ["accuracy"] = result.Accuracy,
+                ["baseline_word"] = result.BaselineWord,
+                ["baseline_accuracy"] = result.BaselineAccuracy,
+            });
+            return 0;
+        }));
+
+        return new Command("eval", "Evaluate a trained model") { perplexity, cloze };
+    }
+
+    private static FileInfo RequireFile(FileInfo file) =>
+        file.Exists ? file : throw new GlmException($"data file {file.FullName} does not exist");
+
+    private static void Print(bool json, JsonObject result)
+    {
+        if (json)
+        {
+            Console.WriteLine(result.ToJsonString());
+            return;
+        }
+        foreach (var (key, value) in result)
+            Console.WriteLine($"{key,-18} {value?.ToJsonString(new JsonSerializerOptions()).Trim('"')}");
+    }
+}

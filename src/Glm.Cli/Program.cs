@@ -1,0 +1,11 @@
+using System.CommandLine;
+using Glm.Cli.Commands;
+
+var root = new RootCommand("glm: train, evaluate and run GLM language models (blank infilling, ChatGLM, GLM-4).")
+{
+    TokenizerCommand.Create(),
+    TrainCommand.Create(),
+    EvalCommand.Create(),
+    InfillCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,70 @@
+using Glm.Core.Configs;
+using Glm.Training.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Glm.Training.Training;
+
+/// <summary>
+/// Turns collated samples into the tensors a model step takes. For the chatglm family (causal, 1-D RoPE) positions
+/// are the plain sequence index, as GLM-4 uses them; the glm family keeps the collator's 2-D positions.
+/// </summary>
+public sealed class Batch : IDisposable
+{
+    public required Tensor InputIds { get; init; }          // [B, T] int64
+    public required Tensor PositionIds { get; init; }       // [B, T] int64
+    public required Tensor BlockPositionIds { get; init; }  // [B, T] int64
+    public required Tensor PartALength { get; init; }       // [B] int64
+    public required Tensor TargetIds { get; init; }         // [B, T] int64
+    public required Tensor LossMask { get; init; }          // [B, T] float32
+
+    /// <summary>Positions that carry a loss.</summary>
+    public required long TargetCount { get; init; }
+
+    public static Batch From(IReadOnlyList<InfillSample> samples, ModelFamily family)
+    {
+        int b = samples.Count, t = samples[0].InputIds.Length;
+        var ids = new long[b * t];
+        var pos = new long[b * t];
+        var block = new long[b * t];
+        var targets = new long[b * t];
+        var mask = new float[b * t];
+        var partA = new long[b];
+        long count = 0;
+        for (int i = 0; i < b; i++)
+        {
+            var s = samples[i];
+            partA[i] = s.PartALength;
+            for (int j = 0; j < t; j++)
+            {
+                int k = i * t + j;
+                ids[k] = s.InputIds[j];
+                pos[k] = family == ModelFamily.ChatGlm ? j : s.PositionIds[j];
+                block[k] = family == ModelFamily.ChatGlm ? 0 : s.BlockPositionIds[j];
+                targets[k] = s.TargetIds[j];
+                mask[k] = s.LossMask[j];
+                if (s.LossMask[j] > 0) count++;
+            }
+        }
+        return new Batch
+        {
+            InputIds = tensor(ids, [b, t]),
+            PositionIds = tensor(pos, [b, t]),
+            BlockPositionIds = tensor(block, [b, t]),
+            PartALength = tensor(partA, [b]),
+            TargetIds = tensor(targets, [b, t]),
+            LossMask = tensor(mask, [b, t]),
+            TargetCount = count,
+        };
+    }
+
+    public void Dispose()
+    {
+        InputIds.Dispose();
+        PositionIds.Dispose();
+        BlockPositionIds.Dispose();
+        PartALength.Dispose();
+        TargetIds.Dispose();
+        LossMask.Dispose();
+    }
+}

@@ -1,0 +1,148 @@
+using Glm.Checkpoints;
+using Glm.Core;
+using Glm.Core.Configs;
+using Glm.Tokenizers;
+using Glm.Training.Data;
+using Glm.Training.Evaluation;
+using Glm.Training.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Glm.Training.Training;
+
+/// <summary>
+/// The live objects of a run: model, optimizer, tokenizer, training stream, collators and held-out chunks, bound to
+/// an output folder. Owns and disposes the model and optimizer.
+/// </summary>
+internal sealed class TrainingRun : IDisposable
+{
+    public required string OutDir { get; init; }
+    public required object Config { get; init; }
+    public required TrainingOptions Options { get; init; }
+    public required IGlmLanguageModel Model { get; init; }
+    public required optim.Optimizer Optimizer { get; init; }
+    public required ByteLevelBpeTokenizer Tokenizer { get; init; }
+    public required PackedTokenStream Stream { get; init; }
+    public required ISampleCollator Collator { get; init; }
+    public required BlankInfillingCollator TokenBlanks { get; init; }
+    public required IReadOnlyList<int[]> EvalChunks { get; init; }
+    public required EvalTokenIds EvalIds { get; init; }
+
+    public static TrainingRun Create(string outDir, object config, string tokenizerPath, IReadOnlyList<string> dataFiles,
+        string? evalFile, TrainingOptions options)
+    {
+        Directory.CreateDirectory(outDir);
+        var tokenizer = ByteLevelBpeTokenizer.Load(tokenizerPath);
+        CheckVocabulary(config, tokenizer);
+        string target = Path.Combine(outDir, "tokenizer.json");
+        if (Path.GetFullPath(tokenizerPath) != Path.GetFullPath(target)) tokenizer.Save(target);
+        ModelConfigFile.Write(outDir, config);
+        var model = GlmModels.Create(config, options.Seed);
+        return Build(outDir, config, model, tokenizer, dataFiles, evalFile, options, start: null);
+    }
+
+    public static TrainingRun Open(string outDir, TrainerState state)
+    {
+        var config = ModelConfigFile.Read(outDir).Config;
+        var tokenizer = ByteLevelBpeTokenizer.Load(Path.Combine(outDir, "tokenizer.json"));
+        var model = GlmModels.Create(config, state.Options.Seed);
+        var run = Build(outDir, config, model, tokenizer, state.DataFiles, state.EvalFile, state.Options, state.Stream);
+        TrainerCheckpoint.LoadInto(run);
+        return run;
+    }
+
+    private static TrainingRun Build(string outDir, object config, IGlmLanguageModel model, ByteLevelBpeTokenizer tokenizer,
+        IReadOnlyList<string> dataFiles, string? evalFile, TrainingOptions o, StreamPosition? start)
+    {
+        var special = tokenizer.Special;
+        var isSentenceEnd = SentenceEnds(tokenizer);
+        var blanks = new BlankInfillingCollator(InfillOptions(o, special, 1, 0, 0), isSentenceEnd);
+        var mixed = new BlankInfillingCollator(InfillOptions(o, special, o.TokenSpanProbability, o.SentenceSpanProbability, o.DocumentSpanProbability), isSentenceEnd);
+        ISampleCollator collator = o.Objective == TrainingObjective.Infill
+            ? mixed
+            : new LanguageModelingCollator(new LanguageModelingOptions { SeqLength = o.SeqLength, Pad = special.EndOfText });
+
+        var corpus = new TrainingCorpus(dataFiles, evalFile);
+        var stream = new PackedTokenStream(corpus.TrainingSegments, tokenizer.Encode, special.EndOfText, collator.MaxSourceLength, start);
+        var evalChunks = EvalChunking.Chunks(corpus.HeldOutSegments, tokenizer, o.SeqLength - 1, o.EvalSequences);
+        if (evalChunks.Count == 0) throw new GlmException("the held-out data is empty: give --eval-data or more training text");
+
+        return new TrainingRun
+        {
+            OutDir = outDir,
+            Config = config,
+            Options = o,
+            Model = model,
+            Optimizer = CreateOptimizer(model, o),
+            Tokenizer = tokenizer,
+            Stream = stream,
+            Collator = collator,
+            TokenBlanks = blanks,
+            EvalChunks = evalChunks,
+            EvalIds = new EvalTokenIds(special.EndOfText, special.GMask, special.Sop, special.EndOfText),
+        };
+    }
+
+    /// <summary>AdamW; weight decay applies to matrices and embeddings only, never to norms or biases.</summary>
+    private static optim.Optimizer CreateOptimizer(IGlmLanguageModel model, TrainingOptions o)
+    {
+        var all = model.parameters().ToList();
+        var decay = all.Where(p => p.dim() >= 2).ToList();
+        var noDecay = all.Where(p => p.dim() < 2).ToList();
+        var groups = new List<AdamW.ParamGroup>
+        {
+            new(decay, new AdamW.Options { LearningRate = o.LearningRate, weight_decay = o.WeightDecay, beta1 = o.Beta1, beta2 = o.Beta2 }),
+            new(noDecay, new AdamW.Options { LearningRate = o.LearningRate, weight_decay = 0, beta1 = o.Beta1, beta2 = o.Beta2 }),
+        };
+        return optim.AdamW(groups, o.LearningRate, o.Beta1, o.Beta2, weight_decay: o.WeightDecay);
+    }
+
+    private static InfillingOptions InfillOptions(TrainingOptions o, SpecialTokenIds s, double token, double sentence, double document) => new()
+    {
+        SeqLength = o.SeqLength,
+        Mask = s.Mask, SMask = s.SMask, GMask = s.GMask, Sop = s.Sop, Eop = s.Eop, Pad = s.EndOfText,
+        TokenLevel = token, SentenceLevel = sentence, DocumentLevel = document,
+    };
+
+    /// <summary>Token ids whose text ends a sentence, for sentence-level ([sMASK]) spans.</summary>
+    private static Func<int, bool> SentenceEnds(IGlmTokenizer tokenizer)
+    {
+        var ends = new bool[tokenizer.VocabSize];
+        for (int id = 0; id < ends.Length; id++)
+        {
+            if (tokenizer.IsSpecial(id)) continue;
+            string text = tokenizer.Decode([id]).TrimEnd(' ');
+            ends[id] = text.Length > 0 && ".?!;:。？！；…\n".Contains(text[^1]);
+        }
+        return id => (uint)id < (uint)ends.Length && ends[id];
+    }
+
+    private static void CheckVocabulary(object config, IGlmTokenizer tokenizer)
+    {
+        int rows = config switch { GlmConfig g => g.VocabSize, ChatGlmConfig c => c.PaddedVocabSize, _ => 0 };
+        if (rows < tokenizer.VocabSize)
+            throw new GlmException($"the model's vocabulary ({rows}) is smaller than the tokenizer's ({tokenizer.VocabSize})");
+    }
+
+    /// <summary>Writes the Hugging Face folder next to the checkpoint: config.json, model.safetensors, generation_config.json.</summary>
+    public void Export()
+    {
+        ModelConfigFile.Write(OutDir, Config);
+        WeightsFile.Save(Model, Path.Combine(OutDir, "model.safetensors"));
+        TrainedModel.WriteTrainingArgs(OutDir, Options);
+        var special = Tokenizer.Special;
+        new GenerationConfig
+        {
+            EosTokenId = [special.EndOfText, special.User, special.Observation, special.Eop],
+            PadTokenId = special.EndOfText,
+            MaxLength = Config switch { GlmConfig g => g.MaxSequenceLength, ChatGlmConfig c => c.SeqLength, _ => 0 },
+        }.Write(OutDir);
+    }
+
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        Model.Dispose();
+    }
+}
