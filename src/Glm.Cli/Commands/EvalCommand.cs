@@ -28,10 +28,10 @@ internal static class EvalCommand
             if (window < 2 || window > trained.MaxSequenceLength)
                 throw new GlmException($"--seq-len must be in 2..{trained.MaxSequenceLength}, got {window}");
             long limit = parse.GetValue(maxTokens);
-            var chunks = EvalChunking.Chunks(CorpusReader.ReadDocuments([file.FullName]), trained.Tokenizer, window - 1, limit > 0 ? (int)Math.Ceiling(limit / (double)(window - 1)) : int.MaxValue);
+            var chunks = EvalChunking.Chunks(CorpusReader.ReadSegments([file.FullName]), trained.Tokenizer, window - 1, limit > 0 ? (int)Math.Ceiling(limit / (double)(window - 1)) : int.MaxValue);
             if (chunks.Count == 0) throw new GlmException($"{file.FullName} holds no text");
             var special = trained.Tokenizer.Special;
-            var ids = new EvalTokenIds(special.EndOfText, special.GMask, special.Sop, special.EndOfText);
+            var ids = new EvalTokenIds(special.GMask, special.Sop, special.EndOfText);
             var result = Evaluator.Evaluate(trained.Model, trained.Objective, chunks, ids, window, null, step: 0);
             long bytes = chunks.Sum(c => (long)trained.Tokenizer.DecodeBytes(c).Length);
             double bitsPerByte = result.Loss * result.Tokens / bytes / Math.Log(2);
@@ -54,7 +54,7 @@ internal static class EvalCommand
         {
             using var trained = TrainedModel.Load(parse.GetValue(model)!.FullName);
             var file = RequireFile(parse.GetValue(data)!);
-            var texts = CorpusReader.ReadDocuments([file.FullName]).ToList();
+            var texts = CorpusText.Documents([file.FullName]).ToList();
             var result = ClozeEvaluator.Evaluate(trained, texts);
             Print(parse.GetValue(json), new JsonObject
             {

@@ -1,3 +1,4 @@
+using Glm.Checkpoints.HuggingFace;
 using Glm.Core.Configs;
 
 namespace Glm.Cli.Commands;
@@ -5,7 +6,7 @@ namespace Glm.Cli.Commands;
 /// <summary>Model configs from command-line sizes, with the vocabulary padded to a multiple of 64.</summary>
 internal static class ModelConfigs
 {
-    public static object Build(string family, int vocabSize, int layers, int hidden, int heads, int? kvHeads, int? ffn, int seqLength)
+    public static ModelConfig Build(string family, int vocabSize, int layers, int hidden, int heads, int? kvHeads, int? ffn, int seqLength)
     {
         int padded = (vocabSize + 63) / 64 * 64;
         if (family == "glm")

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Glm.Core;
 using Glm.Tokenizers;
-using Glm.Training.Data;
+using Glm.Training.Training;
 using Spectre.Console;
 
 namespace Glm.Cli.Commands;
@@ -32,7 +32,7 @@ internal static class TokenizerCommand
             var options = new BpeTrainerOptions { VocabSize = parse.GetValue(vocab), MinFrequency = parse.GetValue(minFrequency) };
             foreach (var f in files)
                 if (!f.Exists) throw new GlmException($"input file {f.FullName} does not exist");
-            var documents = CorpusReader.ReadDocuments(files.Select(f => f.FullName).ToList());
+            var documents = CorpusText.Documents(files.Select(f => f.FullName).ToList());
             var clock = Stopwatch.StartNew();
             ByteLevelBpeTokenizer tokenizer = null!;
             CliRunner.Status.Progress()
@@ -42,8 +42,8 @@ internal static class TokenizerCommand
                     var bar = ctx.AddTask("counting", maxValue: 1);
                     var progress = new SynchronousProgress<BpeTrainingProgress>(p =>
                     {
-                        bar.Description = p.Phase;
-                        bar.MaxValue = Math.Max(1, p.Total);
+                        bar.Description = p.Phase.ToString().ToLowerInvariant();
+                        bar.MaxValue = Math.Max(1, p.Total ?? p.Done + 1);
                         bar.Value = p.Done;
                     });
                     tokenizer = BpeTrainer.Train(documents, options, progress);

@@ -62,6 +62,8 @@ internal static class TrainCommand
                 if (eval is { Exists: false }) throw new GlmException($"eval file {eval.FullName} does not exist");
                 if (Directory.Exists(Path.Combine(outDir, "checkpoint")))
                     throw new GlmException($"{outDir} already holds a run; use --resume to continue it or choose another --out");
+                Glm.Checkpoints.HuggingFace.ModelConfig ModelConfig(int vocabSize) => ModelConfigs.Build(parse.GetValue(family)!, vocabSize,
+                    parse.GetValue(layers), parse.GetValue(hidden), parse.GetValue(heads), parse.GetValue(kvHeads), parse.GetValue(ffn), parse.GetValue(seqLen));
                 var options = new TrainingOptions
                 {
                     Objective = parse.GetValue(objective) == "lm" ? TrainingObjective.LeftToRight : TrainingObjective.Infill,
@@ -78,10 +80,9 @@ internal static class TrainCommand
                     TimeLimitSeconds = limit ?? 0,
                 }.Validate();
                 var paths = files.Select(f => f.FullName).ToList();
+                var config = ModelConfig(parse.GetValue(vocab));  // checks the sizes before any tokenizer work
                 string tokenizerPath = parse.GetValue(tokenizer)?.FullName ?? TrainTokenizer(paths, parse.GetValue(vocab), outDir);
-                var vocabSize = Glm.Tokenizers.ByteLevelBpeTokenizer.Load(tokenizerPath).VocabSize;
-                object config = ModelConfigs.Build(parse.GetValue(family)!, vocabSize, parse.GetValue(layers), parse.GetValue(hidden),
-                    parse.GetValue(heads), parse.GetValue(kvHeads), parse.GetValue(ffn), options.SeqLength);
+                config = ModelConfig(Glm.Tokenizers.ByteLevelBpeTokenizer.Load(tokenizerPath).VocabSize);
                 trainer = Trainer.StartNew(outDir, config, tokenizerPath, paths, eval?.FullName, options);
             }
             using (trainer)
@@ -99,7 +100,7 @@ internal static class TrainCommand
     private static string TrainTokenizer(IReadOnlyList<string> files, int vocabSize, string outDir)
     {
         Directory.CreateDirectory(outDir);
-        var documents = Glm.Training.Data.CorpusReader.ReadDocuments(files);
+        var documents = CorpusText.Documents(files);
         var tokenizer = Glm.Tokenizers.BpeTrainer.Train(documents, new Glm.Tokenizers.BpeTrainerOptions { VocabSize = vocabSize });
         string path = Path.Combine(outDir, "tokenizer.json");
         tokenizer.Save(path);

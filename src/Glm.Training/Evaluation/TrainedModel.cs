@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Glm.Checkpoints;
+using Glm.Checkpoints.HuggingFace;
 using Glm.Core;
 using Glm.Core.Configs;
 using Glm.Tokenizers;
@@ -20,25 +21,25 @@ public sealed class TrainedModel : IDisposable
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
     public required IGlmLanguageModel Model { get; init; }
-    public required object Config { get; init; }
+    public required ModelConfig Config { get; init; }
     public required ByteLevelBpeTokenizer Tokenizer { get; init; }
 
     /// <summary>How the model was trained; folders without training_args.json are taken as blank-infilling models.</summary>
     public required TrainingObjective Objective { get; init; }
 
     /// <summary>Longest sequence the model was built for.</summary>
-    public int MaxSequenceLength => Config switch { GlmConfig g => g.MaxSequenceLength, ChatGlmConfig c => c.SeqLength, _ => 0 };
+    public int MaxSequenceLength => Config.Match(g => g.MaxSequenceLength, c => c.SeqLength);
 
     public static TrainedModel Load(string folder)
     {
         if (!Directory.Exists(folder)) throw new GlmException($"model folder {folder} does not exist");
-        var config = ModelConfigFile.Read(folder).Config;
+        var config = ModelConfigFile.Read(folder);
         string tokenizerPath = Path.Combine(folder, "tokenizer.json");
         if (!File.Exists(tokenizerPath)) throw new GlmException($"model folder {folder} has no tokenizer.json");
         var tokenizer = ByteLevelBpeTokenizer.Load(tokenizerPath);
         string weights = Path.Combine(folder, "model.safetensors");
         if (!File.Exists(weights)) throw new GlmException($"model folder {folder} has no model.safetensors");
-        var model = GlmModels.Create(config, seed: 0);
+        var model = GlmModels.Create(config.Match<object>(g => g, c => c), seed: 0);
         try
         {
             WeightsFile.Load(model, weights);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Glm.Core;
+using Glm.Checkpoints.HuggingFace;
 using Glm.Core.Configs;
 using Glm.Tokenizers;
 using Glm.Training.Data;
@@ -45,7 +46,7 @@ public sealed class Trainer : IDisposable
     /// Starts a fresh run: writes config.json and tokenizer.json into <paramref name="outDir"/>.
     /// <paramref name="modelConfig"/> is a <see cref="GlmConfig"/> or a <see cref="ChatGlmConfig"/>.
     /// </summary>
-    public static Trainer StartNew(string outDir, object modelConfig, string tokenizerPath, IReadOnlyList<string> dataFiles,
+    public static Trainer StartNew(string outDir, ModelConfig modelConfig, string tokenizerPath, IReadOnlyList<string> dataFiles,
         string? evalFile, TrainingOptions options)
     {
         options.Validate();
@@ -130,7 +131,7 @@ public sealed class Trainer : IDisposable
             var samples = new List<InfillSample>();
             for (int i = 0; i < _o.BatchSize; i++)
             {
-                var sample = _run.Collator.Build(_run.Stream.Next(), SampleRandom(_state.Step, m * _o.BatchSize + i));
+                var sample = _run.Collator.Build(_run.NextChunk(), SampleRandom(_state.Step, m * _o.BatchSize + i));
                 targets += sample.LossMask.Count(x => x > 0);
                 samples.Add(sample);
             }

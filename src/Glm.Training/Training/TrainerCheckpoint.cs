@@ -24,7 +24,7 @@ internal static class TrainerCheckpoint
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
         if (Directory.Exists(dir)) Directory.Move(dir, old);
         Directory.Move(temp, dir);
-        Directory.Delete(old, recursive: true);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
     }
 
     public static TrainerState LoadState(string outDir) => TrainerState.Load(Path.Combine(Locate(outDir), State));

@@ -1,4 +1,5 @@
 using Glm.Checkpoints;
+using Glm.Checkpoints.HuggingFace;
 using Glm.Core;
 using Glm.Core.Configs;
 using Glm.Tokenizers;
@@ -18,10 +19,10 @@ namespace Glm.Training.Training;
 internal sealed class TrainingRun : IDisposable
 {
     public required string OutDir { get; init; }
-    public required object Config { get; init; }
+    public required ModelConfig Config { get; init; }
     public required TrainingOptions Options { get; init; }
     public required IGlmLanguageModel Model { get; init; }
-    public required optim.Optimizer Optimizer { get; init; }
+    public required AdamW Optimizer { get; init; }
     public required ByteLevelBpeTokenizer Tokenizer { get; init; }
     public required PackedTokenStream Stream { get; init; }
     public required ISampleCollator Collator { get; init; }
@@ -29,7 +30,12 @@ internal sealed class TrainingRun : IDisposable
     public required IReadOnlyList<int[]> EvalChunks { get; init; }
     public required EvalTokenIds EvalIds { get; init; }
 
-    public static TrainingRun Create(string outDir, object config, string tokenizerPath, IReadOnlyList<string> dataFiles,
+    /// <summary>Held-out loss of a unigram model of the training text (nats per token), the line to beat.</summary>
+    public required double UnigramLoss { get; init; }
+
+    private const int UnigramSampleTokens = 1 << 20;
+
+    public static TrainingRun Create(string outDir, ModelConfig config, string tokenizerPath, IReadOnlyList<string> dataFiles,
         string? evalFile, TrainingOptions options)
     {
         Directory.CreateDirectory(outDir);
@@ -38,21 +44,21 @@ internal sealed class TrainingRun : IDisposable
         string target = Path.Combine(outDir, "tokenizer.json");
         if (Path.GetFullPath(tokenizerPath) != Path.GetFullPath(target)) tokenizer.Save(target);
         ModelConfigFile.Write(outDir, config);
-        var model = GlmModels.Create(config, options.Seed);
+        var model = GlmModels.Create(config.Match<object>(g => g, c => c), options.Seed);
         return Build(outDir, config, model, tokenizer, dataFiles, evalFile, options, start: null);
     }
 
     public static TrainingRun Open(string outDir, TrainerState state)
     {
-        var config = ModelConfigFile.Read(outDir).Config;
+        var config = ModelConfigFile.Read(outDir);
         var tokenizer = ByteLevelBpeTokenizer.Load(Path.Combine(outDir, "tokenizer.json"));
-        var model = GlmModels.Create(config, state.Options.Seed);
+        var model = GlmModels.Create(config.Match<object>(g => g, c => c), state.Options.Seed);
         var run = Build(outDir, config, model, tokenizer, state.DataFiles, state.EvalFile, state.Options, state.Stream);
         TrainerCheckpoint.LoadInto(run);
         return run;
     }
 
-    private static TrainingRun Build(string outDir, object config, IGlmLanguageModel model, ByteLevelBpeTokenizer tokenizer,
+    private static TrainingRun Build(string outDir, ModelConfig config, IGlmLanguageModel model, ByteLevelBpeTokenizer tokenizer,
         IReadOnlyList<string> dataFiles, string? evalFile, TrainingOptions o, StreamPosition? start)
     {
         var special = tokenizer.Special;
@@ -64,9 +70,13 @@ internal sealed class TrainingRun : IDisposable
             : new LanguageModelingCollator(new LanguageModelingOptions { SeqLength = o.SeqLength, Pad = special.EndOfText });
 
         var corpus = new TrainingCorpus(dataFiles, evalFile);
-        var stream = new PackedTokenStream(corpus.TrainingSegments, tokenizer.Encode, special.EndOfText, collator.MaxSourceLength, start);
-        var evalChunks = EvalChunking.Chunks(corpus.HeldOutSegments, tokenizer, o.SeqLength - 1, o.EvalSequences);
+        var evalChunks = EvalChunking.Chunks(corpus.HeldOutSegments(), tokenizer, o.SeqLength - 1, o.EvalSequences);
         if (evalChunks.Count == 0) throw new GlmException("the held-out data is empty: give --eval-data or more training text");
+        var unigram = UnigramBaseline.Loss(
+            EvalChunking.Chunks(corpus.TrainingSegments(), tokenizer, o.SeqLength - 1, UnigramSampleTokens / (o.SeqLength - 1)),
+            evalChunks, tokenizer.VocabSize);
+        var streamOptions = new PackedStreamOptions { ChunkSize = collator.MaxSourceLength, EndOfText = special.EndOfText, ShuffleSeed = o.Seed };
+        var stream = new PackedTokenStream(corpus.TrainingSegments, tokenizer.Encode, streamOptions, start);
 
         return new TrainingRun
         {
@@ -80,12 +90,13 @@ internal sealed class TrainingRun : IDisposable
             Collator = collator,
             TokenBlanks = blanks,
             EvalChunks = evalChunks,
-            EvalIds = new EvalTokenIds(special.EndOfText, special.GMask, special.Sop, special.EndOfText),
+            UnigramLoss = unigram,
+            EvalIds = new EvalTokenIds(special.GMask, special.Sop, special.EndOfText),
         };
     }
 
     /// <summary>AdamW; weight decay applies to matrices and embeddings only, never to norms or biases.</summary>
-    private static optim.Optimizer CreateOptimizer(IGlmLanguageModel model, TrainingOptions o)
+    private static AdamW CreateOptimizer(IGlmLanguageModel model, TrainingOptions o)
     {
         var all = model.parameters().ToList();
         var decay = all.Where(p => p.dim() >= 2).ToList();
@@ -118,9 +129,9 @@ internal sealed class TrainingRun : IDisposable
         return id => (uint)id < (uint)ends.Length && ends[id];
     }
 
-    private static void CheckVocabulary(object config, IGlmTokenizer tokenizer)
+    private static void CheckVocabulary(ModelConfig config, IGlmTokenizer tokenizer)
     {
-        int rows = config switch { GlmConfig g => g.VocabSize, ChatGlmConfig c => c.PaddedVocabSize, _ => 0 };
+        int rows = config.Match(g => g.VocabSize, c => c.PaddedVocabSize);
         if (rows < tokenizer.VocabSize)
             throw new GlmException($"the model's vocabulary ({rows}) is smaller than the tokenizer's ({tokenizer.VocabSize})");
     }
@@ -132,16 +143,21 @@ internal sealed class TrainingRun : IDisposable
         WeightsFile.Save(Model, Path.Combine(OutDir, "model.safetensors"));
         TrainedModel.WriteTrainingArgs(OutDir, Options);
         var special = Tokenizer.Special;
-        new GenerationConfig
+        GenerationConfigFile.Write(OutDir, new GenerationConfig
         {
-            EosTokenId = [special.EndOfText, special.User, special.Observation, special.Eop],
+            EosTokenIds = [special.EndOfText, special.User, special.Observation, special.Eop],
             PadTokenId = special.EndOfText,
-            MaxLength = Config switch { GlmConfig g => g.MaxSequenceLength, ChatGlmConfig c => c.SeqLength, _ => 0 },
-        }.Write(OutDir);
+            MaxLength = Config.Match(g => g.MaxSequenceLength, c => c.SeqLength),
+        });
     }
+
+    /// <summary>The next training chunk; the stream loops over the corpus pass after pass.</summary>
+    public int[] NextChunk() =>
+        Stream.TryNext(out var chunk) ? chunk : throw new GlmException("the training data holds no text");
 
     public void Dispose()
     {
+        Stream.Dispose();
         Optimizer.Dispose();
         Model.Dispose();
     }

@@ -1,4 +1,5 @@
 using Glm.Checkpoints;
+using Glm.Checkpoints.Safetensors;
 using Glm.Core;
 using Glm.Training.Models;
 using static TorchSharp.torch;

@@ -1,0 +1,149 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Glm.Core;
+
+namespace Glm.Training.Data;
+
+/// <summary>
+/// Streams the documents of corpus files as <see cref="CorpusSegment"/>s, one line at a time (a file is never read
+/// into one string). Formats, by extension:
+/// <list type="bullet">
+/// <item><c>.txt</c>, <c>.txt.gz</c>: documents separated by lines that are exactly <c>&lt;|endoftext|&gt;</c>; a
+/// file without such lines is one document.</item>
+/// <item><c>.jsonl</c>, <c>.jsonl.gz</c>: one JSON object per line, the text in "text" (or "content" when there is
+/// no "text"); blank lines are skipped.</item>
+/// </list>
+/// Every file ends its last document. Whitespace-only documents are skipped. Problems are <see cref="GlmException"/>s
+/// naming the file (and line).
+/// </summary>
+public static class CorpusReader
+{
+    public const string DocumentSeparator = "<|endoftext|>";
+
+    private static readonly string[] Extensions = [".txt", ".txt.gz", ".jsonl", ".jsonl.gz"];
+
+    /// <summary>
+    /// Files as given, and for each directory its corpus files (by extension, recursively) in ordinal path order, so
+    /// the reading order and the held-out split are the same on every machine.
+    /// </summary>
+    public static IReadOnlyList<string> ExpandPaths(IEnumerable<string> paths)
+    {
+        var files = new List<string>();
+        foreach (var path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                var found = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(IsCorpusFile).ToList();
+                if (found.Count == 0) throw new GlmException($"no corpus files ({string.Join(", ", Extensions)}) in {path}");
+                found.Sort(StringComparer.Ordinal);
+                files.AddRange(found);
+            }
+            else
+            {
+                CheckFile(path);
+                files.Add(path);
+            }
+        }
+        return files;
+    }
+
+    /// <summary>
+    /// The segments of every document of <paramref name="files"/>, in order; a document longer than
+    /// <paramref name="segmentChars"/> is cut at line boundaries. Checks now that every file exists and has a
+    /// supported extension; reads lazily. Dispose the enumerator to close the open file.
+    /// </summary>
+    public static IEnumerable<CorpusSegment> ReadSegments(IReadOnlyList<string> files, int segmentChars = HeldOutSplit.SegmentChars)
+    {
+        if (segmentChars < 16) throw new ArgumentOutOfRangeException(nameof(segmentChars), "segments hold at least 16 characters");
+        foreach (var file in files) CheckFile(file);
+        return Read(files, segmentChars);
+    }
+
+    private static IEnumerable<CorpusSegment> Read(IReadOnlyList<string> files, int segmentChars)
+    {
+        var cutter = new SegmentCutter(segmentChars);
+        foreach (var file in files)
+        {
+            bool jsonl = file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
+                || file.EndsWith(".jsonl.gz", StringComparison.OrdinalIgnoreCase);
+            using var reader = Open(file);
+            int lineNumber = 0;
+            while (ReadLine(reader, file, ++lineNumber) is { } line)
+            {
+                if (!jsonl && line == DocumentSeparator) cutter.EndDocument();
+                else if (!jsonl) cutter.AddLine(line);
+                else if (JsonText(line, file, lineNumber) is { } text)
+                {
+                    cutter.AddText(text);
+                    cutter.EndDocument();
+                }
+                while (cutter.TryTake(out var segment)) yield return segment;
+            }
+            cutter.EndDocument();
+            while (cutter.TryTake(out var segment)) yield return segment;
+        }
+    }
+
+    private static bool IsCorpusFile(string path) =>
+        Extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+
+    private static void CheckFile(string path)
+    {
+        if (!File.Exists(path)) throw new GlmException($"corpus file not found: {path}");
+        if (!IsCorpusFile(path))
+            throw new GlmException($"{path}: unsupported corpus file type (use {string.Join(", ", Extensions)})");
+    }
+
+    private static StreamReader Open(string file)
+    {
+        try
+        {
+            Stream stream = File.OpenRead(file);
+            if (file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+                stream = new GZipStream(stream, CompressionMode.Decompress);
+            return new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GlmException($"{file}: cannot open: {e.Message}", e);
+        }
+    }
+
+    private static string? ReadLine(StreamReader reader, string file, int lineNumber)
+    {
+        try
+        {
+            return reader.ReadLine();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw new GlmException($"{file} line {lineNumber}: cannot read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The document text of one JSONL line; null for a blank line.</summary>
+    private static string? JsonText(string line, string file, int lineNumber)
+    {
+        if (string.IsNullOrWhiteSpace(line)) return null;
+        JsonDocument json;
+        try
+        {
+            json = JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            throw new GlmException($"{file} line {lineNumber}: not valid JSON: {e.Message}", e);
+        }
+        using (json)
+        {
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new GlmException($"{file} line {lineNumber}: expected a JSON object");
+            if (!root.TryGetProperty("text", out var text) && !root.TryGetProperty("content", out text))
+                throw new GlmException($"{file} line {lineNumber}: no \"text\" or \"content\" field");
+            if (text.ValueKind != JsonValueKind.String)
+                throw new GlmException($"{file} line {lineNumber}: the document text is a JSON {text.ValueKind}, not a string");
+            return text.GetString();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+
+namespace Glm.Cli.Tests;
+
+public class TrainCommandTests(TrainedRunFixture run) : IClassFixture<TrainedRunFixture>
+{
+    [Fact]
+    public void A_run_folder_holds_the_model_the_metrics_and_the_loss_picture()
+    {
+        Assert.True(run.TrainResult.ExitCode == 0, run.TrainResult.Stderr);
+        foreach (string file in new[] { "config.json", "model.safetensors", "tokenizer.json", "generation_config.json", "metrics.jsonl", "loss.svg", "checkpoint/trainer_state.json" })
+            Assert.True(File.Exists(Path.Combine(run.RunDir, file)), $"missing {file}");
+        var lines = File.ReadAllLines(Path.Combine(run.RunDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(Enumerable.Range(1, 60), lines.Where(l => l["loss"] is not null).Select(l => (int)l["step"]!));
+        Assert.Equal([30, 60], lines.Where(l => l["eval_loss"] is not null).Select(l => (int)l["step"]!));
+        Assert.Contains("<polyline", File.ReadAllText(Path.Combine(run.RunDir, "loss.svg")));
+    }
+
+    [Fact]
+    public void Training_lowers_the_held_out_loss_below_the_uniform_guess()
+    {
+        var evals = File.ReadAllLines(Path.Combine(run.RunDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!)
+            .Where(l => l["eval_loss"] is not null).Select(l => (double)l["eval_loss"]!).ToList();
+        Assert.True(evals[^1] < Math.Log(300) - 1.5, $"held-out loss {evals[^1]} is not far below ln(300) = {Math.Log(300):0.00}");
+    }
+
+    [Fact]
+    public void A_killed_run_resumes_with_the_losses_of_an_unbroken_run()
+    {
+        string killed = Path.Combine(run.Root, "killed");
+        string[] args = ["train", "--data", run.Corpus, "--tokenizer", run.Tokenizer, "--out", killed,
+            "--steps", "60", "--eval-every", "30", "--save-every", "10", .. TrainedRunFixture.TinyModel];
+        using (var process = GlmProcess.Start(args))
+        {
+            string state = Path.Combine(killed, "checkpoint", "trainer_state.json");
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!File.Exists(state) && DateTime.UtcNow < deadline && !process.HasExited) Thread.Sleep(50);
+            process.Kill(entireProcessTree: true); // SIGKILL: no chance to checkpoint
+            process.WaitForExit();
+        }
+        int stoppedAt = (int)JsonNode.Parse(File.ReadAllText(Path.Combine(killed, "checkpoint", "trainer_state.json")))!["step"]!;
+        Assert.InRange(stoppedAt, 10, 50);
+
+        var resumed = GlmProcess.Run("train", "--out", killed, "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Equal(Losses(run.RunDir), Losses(killed));
+    }
+
+    private static List<(int, double)> Losses(string dir) =>
+        File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!)
+            .Where(l => l["loss"] is not null).Select(l => ((int)l["step"]!, (double)l["loss"]!)).ToList();
+}
