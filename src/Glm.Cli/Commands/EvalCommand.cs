@@ -69,7 +69,23 @@ internal static class EvalCommand
             return 0;
         }));
 
-        return new Command("eval", "Evaluate a trained model") { perplexity, cloze };
+        var input = new Option<FileInfo[]>("--data") { Description = "Corpus files; items come from their held-out segments (as glm train holds them out)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var output = new Option<FileInfo>("--out") { Description = "JSONL file to write", Required = true };
+        var count = new Option<int>("--count") { Description = "Number of items", DefaultValueFactory = _ => 500 };
+        var makeCloze = new Command("make-cloze", "Write last-word cloze items (JSONL) from the held-out part of a corpus") { input, output, count };
+        makeCloze.SetAction(parse => CliRunner.Run(() =>
+        {
+            var files = parse.GetValue(input)!.Select(RequireFile).Select(f => f.FullName).ToList();
+            var items = ClozeItems.FromSegments(HeldOutSplit.HeldOut(CorpusReader.ReadSegments(files)), parse.GetValue(count))
+                .Select(text => new JsonObject { ["text"] = text }.ToJsonString()).ToList();
+            if (items.Count == 0) throw new GlmException("the held-out text has no line long enough for a cloze item");
+            string path = parse.GetValue(output)!.FullName;
+            Glm.Checkpoints.AtomicFile.WriteAllText(path, string.Join("\n", items) + "\n");
+            Console.WriteLine($"wrote {items.Count} items to {path}");
+            return 0;
+        }));
+
+        return new Command("eval", "Evaluate a trained model") { perplexity, cloze, makeCloze };
     }
 
     private static FileInfo RequireFile(FileInfo file) =>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using Glm.Core;
 using Glm.Training.Evaluation;
 using Glm.Training.Training;
@@ -28,19 +27,8 @@ internal static class InfillCommand
             if (partA.Length >= trained.MaxSequenceLength)
                 throw new GlmException($"the text is {partA.Length} tokens; this model takes at most {trained.MaxSequenceLength - 1}");
             var filler = new BlankFiller(trained.Model, tokenizer.Special, trained.MaxSequenceLength);
-            var fills = filler.FillAll(partA, parse.GetValue(maxTokens), parse.GetValue(temperature), new Random(parse.GetValue(seed)));
-
-            var output = new StringBuilder();
-            int blank = 0, start = 0;
-            var special = tokenizer.Special;
-            for (int i = 0; i <= partA.Length; i++)
-            {
-                if (i < partA.Length && partA[i] != special.Mask && partA[i] != special.SMask && partA[i] != special.GMask) continue;
-                output.Append(tokenizer.Decode(partA[start..i]));
-                if (i < partA.Length) output.Append(tokenizer.Decode(fills[blank++]));
-                start = i + 1;
-            }
-            Console.WriteLine(output.ToString());
+            var (prompt, fills) = filler.FillAll(partA, parse.GetValue(maxTokens), parse.GetValue(temperature), new Random(parse.GetValue(seed)));
+            Console.WriteLine(tokenizer.Decode(prompt.Fill(fills)));
             return 0;
         }));
         return command;

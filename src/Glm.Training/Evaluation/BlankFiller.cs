@@ -1,6 +1,7 @@
 using Glm.Core;
 using Glm.Core.Configs;
 using Glm.Tokenizers;
+using Glm.Training.Data;
 using Glm.Training.Models;
 using static TorchSharp.torch;
 
@@ -14,26 +15,28 @@ namespace Glm.Training.Evaluation;
 public sealed class BlankFiller(IGlmLanguageModel model, SpecialTokenIds special, int maxSequenceLength)
 {
     /// <summary>Fills every [MASK], [sMASK] and [gMASK] of <paramref name="partA"/>, left to right.</summary>
-    /// <returns>The generated tokens of each blank, in the order of the blanks.</returns>
-    public IReadOnlyList<int[]> FillAll(int[] partA, int maxTokensPerBlank, double temperature = 0, Random? rng = null)
+    /// <returns>The prompt and the generated tokens of each blank, in the order of the blanks.</returns>
+    public (InfillPrompt Prompt, IReadOnlyList<int[]> Fills) FillAll(int[] partA, int maxTokensPerBlank, double temperature = 0, Random? rng = null)
     {
-        var blanks = Enumerable.Range(0, partA.Length).Where(i => IsBlank(partA[i])).ToList();
-        if (blanks.Count == 0) throw new GlmException("the text has no blank: put [MASK], [sMASK] or [gMASK] where text should go");
-        var filled = new List<(int Mask, int[] Tokens)>();
-        foreach (int mask in blanks)
+        var prompt = InfillPrompt.Create(partA, special.Sop, special.Mask, special.SMask, special.GMask);
+        if (prompt.Blanks.Count == 0) throw new GlmException("the text has no blank: put [MASK], [sMASK] or [gMASK] where text should go");
+        var fills = new List<int[]>();
+        for (int b = 0; b < prompt.Blanks.Count; b++)
         {
             var tokens = new List<int>();
+            fills.Add([]);
             for (int t = 0; t < maxTokensPerBlank; t++)
             {
-                var (ids, pos, block) = Layout(partA, filled, mask, tokens);
-                if (ids.Count > maxSequenceLength) break;
-                int next = Next(ids, pos, block, partA.Length, temperature, rng);
+                var input = prompt.InputFor(fills);
+                if (input.InputIds.Length > maxSequenceLength) break;
+                int[] pos = model.Family == ModelFamily.ChatGlm ? [.. Enumerable.Range(0, input.InputIds.Length)] : input.PositionIds;
+                int next = Next(input.InputIds, pos, input.BlockPositionIds, input.PartALength, temperature, rng);
                 if (next == special.Eop) break;
                 tokens.Add(next);
+                fills[b] = [.. tokens];
             }
-            filled.Add((mask, tokens.ToArray()));
         }
-        return filled.Select(f => f.Tokens).ToList();
+        return (prompt, fills);
     }
 
     /// <summary>Continues <paramref name="context"/> left to right (after an &lt;|endoftext|&gt; start) until a stop.</summary>
@@ -52,30 +55,6 @@ public sealed class BlankFiller(IGlmLanguageModel model, SpecialTokenIds special
             if (stop(generated)) break;
         }
         return generated.ToArray();
-    }
-
-    private bool IsBlank(int id) => id == special.Mask || id == special.SMask || id == special.GMask;
-
-    // Part A, then the finished blanks as [sop] + tokens, then the current blank as [sop] + tokens so far.
-    // GLM family: every Part B token takes its blank's position, block positions count from 1 at sop.
-    // ChatGLM family: plain sequence positions (the model is causal).
-    private (List<int> Ids, List<int> Pos, List<int> Block) Layout(int[] partA, List<(int Mask, int[] Tokens)> filled, int mask, List<int> current)
-    {
-        var ids = new List<int>(partA);
-        var pos = Enumerable.Range(0, partA.Length).ToList();
-        var block = new List<int>(new int[partA.Length]);
-        foreach (var (m, tokens) in filled.Append((mask, current.ToArray())))
-        {
-            for (int i = 0; i <= tokens.Length; i++)
-            {
-                ids.Add(i == 0 ? special.Sop : tokens[i - 1]);
-                pos.Add(m);
-                block.Add(i + 1);
-            }
-        }
-        if (model.Family == ModelFamily.ChatGlm)
-            for (int i = 0; i < pos.Count; i++) pos[i] = i;
-        return (ids, pos, block);
     }
 
     private int Next(IReadOnlyList<int> ids, IReadOnlyList<int> pos, IReadOnlyList<int> block, int partA, double temperature, Random? rng)

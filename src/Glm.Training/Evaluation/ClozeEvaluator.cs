@@ -33,7 +33,7 @@ public static class ClozeEvaluator
             if (trained.Objective == TrainingObjective.Infill)
             {
                 int[] partA = [.. ids, tokenizer.Special.Mask];
-                generated = tokenizer.Decode(filler.FillAll(partA, MaxWordTokens)[0]);
+                generated = tokenizer.Decode(filler.FillAll(partA, MaxWordTokens).Fills[0]);
             }
             else
             {

@@ -79,7 +79,7 @@ public sealed class Trainer : IDisposable
         double startElapsed = _state.ElapsedSeconds, smoothedRate = 0;
         EvalResult? lastEval = null;
         long tokensPerStep = (long)_o.BatchSize * _o.GradAccumulation * _o.SeqLength;
-        double flopsPerStep = _run.Model.FlopsPerToken(_o.SeqLength) * tokensPerStep;
+        double flopsPerToken = _run.Model.FlopsPerToken(_o.SeqLength);
         while (_state.Step < _o.Steps)
         {
             bool outOfTime = _o.TimeLimitSeconds > 0 && clock.Elapsed.TotalSeconds >= _o.TimeLimitSeconds;
@@ -102,7 +102,7 @@ public sealed class Trainer : IDisposable
             };
             var elapsed = TimeSpan.FromSeconds(startElapsed + clock.Elapsed.TotalSeconds);
             var progress = new TrainingProgress(_state.Step, _o.Steps, loss, lr, _state.TokensSeen, smoothedRate,
-                flopsPerStep / seconds / _peakFlops, elapsed,
+                smoothedRate * flopsPerToken / _peakFlops, elapsed,
                 TimeSpan.FromSeconds((_o.Steps - _state.Step) * tokensPerStep / smoothedRate));
             _metrics.Append(progress);
             onStep?.Invoke(progress);
