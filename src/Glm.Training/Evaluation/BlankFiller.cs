@@ -2,6 +2,7 @@ using Glm.Core;
 using Glm.Core.Configs;
 using Glm.Tokenizers;
 using Glm.Training.Data;
+using Glm.Training.Training;
 using Glm.Training.Models;
 using static TorchSharp.torch;
 
@@ -29,7 +30,9 @@ public sealed class BlankFiller(IGlmLanguageModel model, SpecialTokenIds special
             {
                 var input = prompt.InputFor(fills);
                 if (input.InputIds.Length > maxSequenceLength) break;
-                int[] pos = model.Family == ModelFamily.ChatGlm ? [.. Enumerable.Range(0, input.InputIds.Length)] : input.PositionIds;
+                int[] pos = model.Family == ModelFamily.ChatGlm
+                    ? [.. input.PositionIds.Zip(input.BlockPositionIds, Batch.SequencePosition)]
+                    : input.PositionIds;
                 int next = Next(input.InputIds, pos, input.BlockPositionIds, input.PartALength, temperature, rng);
                 if (next == special.Eop) break;
                 tokens.Add(next);

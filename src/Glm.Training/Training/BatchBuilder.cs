@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace Glm.Training.Training;
 
 /// <summary>
-/// Turns collated samples into the tensors a model step takes. For the chatglm family (causal, 1-D RoPE) positions
-/// are the plain sequence index, as GLM-4 uses them; the glm family keeps the collator's 2-D positions.
+/// Turns collated samples into the tensors a model step takes. The glm family takes the collator's 2-D positions;
+/// the chatglm family (causal, 1-D RoPE) takes <see cref="SequencePosition"/>.
 /// </summary>
 public sealed class Batch : IDisposable
 {
@@ -20,6 +20,14 @@ public sealed class Batch : IDisposable
 
     /// <summary>Positions that carry a loss.</summary>
     public required long TargetCount { get; init; }
+
+    /// <summary>
+    /// The 1-D position of a token for the chatglm family: Part A keeps its index, and a blank's Part B tokens sit right
+    /// after their mask, as if the span were written there (mask at p, sop at p + 1, ...). A document-level blank at the
+    /// end of Part A thus reads as plain sequential text, GLM-4's <c>[gMASK]&lt;sop&gt;</c> layout, and with RoPE every
+    /// span token sees its left context at the same relative distances it would in running text.
+    /// </summary>
+    public static int SequencePosition(int position, int blockPosition) => position + blockPosition;
 
     public static Batch From(IReadOnlyList<InfillSample> samples, ModelFamily family)
     {
@@ -39,7 +47,7 @@ public sealed class Batch : IDisposable
             {
                 int k = i * t + j;
                 ids[k] = s.InputIds[j];
-                pos[k] = family == ModelFamily.ChatGlm ? j : s.PositionIds[j];
+                pos[k] = family == ModelFamily.ChatGlm ? SequencePosition(s.PositionIds[j], s.BlockPositionIds[j]) : s.PositionIds[j];
                 block[k] = family == ModelFamily.ChatGlm ? 0 : s.BlockPositionIds[j];
                 targets[k] = s.TargetIds[j];
                 mask[k] = s.LossMask[j];
