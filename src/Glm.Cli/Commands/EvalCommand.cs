@@ -49,17 +49,21 @@ internal static class EvalCommand
             return 0;
         }));
 
-        var cloze = new Command("cloze", "Last-word cloze accuracy (LAMBADA style) over JSONL lines {\"text\": ...}") { model, data, json };
+        var cloze = new Command("cloze", "Single-word blank accuracy over JSONL lines {\"text\": \"... [MASK] ...\", \"answer\": \"word\"} or {\"text\": ...} (last word is the answer)") { model, data, json };
         cloze.SetAction(parse => CliRunner.Run(() =>
         {
             using var trained = TrainedModel.Load(parse.GetValue(model)!.FullName);
             var file = RequireFile(parse.GetValue(data)!);
-            var texts = CorpusText.Documents([file.FullName]).ToList();
-            var result = ClozeEvaluator.Evaluate(trained, texts);
+            var items = File.ReadLines(file.FullName).Select((line, i) => (line, i))
+                .Where(x => !string.IsNullOrWhiteSpace(x.line))
+                .Select(x => ClozeItem.Parse(x.line, file.FullName, x.i + 1)).OfType<ClozeItem>().ToList();
+            if (items.Count == 0) throw new GlmException($"{file.FullName} has no cloze items (one JSON object per line with a \"text\")");
+            var result = ClozeEvaluator.Evaluate(trained, items);
             Print(parse.GetValue(json), new JsonObject
             {
                 ["model"] = parse.GetValue(model)!.FullName,
                 ["data"] = file.FullName,
+                ["objective"] = trained.Objective == TrainingObjective.Infill ? "infill" : "lm",
                 ["items"] = result.Items,
                 ["correct"] = result.Correct,
                 ["accuracy"] = result.Accuracy,
@@ -72,12 +76,15 @@ internal static class EvalCommand
         var input = new Option<FileInfo[]>("--data") { Description = "Corpus files; items come from their held-out segments (as glm train holds them out)", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<FileInfo>("--out") { Description = "JSONL file to write", Required = true };
         var count = new Option<int>("--count") { Description = "Number of items", DefaultValueFactory = _ => 500 };
-        var makeCloze = new Command("make-cloze", "Write last-word cloze items (JSONL) from the held-out part of a corpus") { input, output, count };
+        var blank = new Option<string>("--blank") { Description = "last (the last word of a line, LAMBADA style) or inside (a word within a line)", DefaultValueFactory = _ => "inside" };
+        blank.AcceptOnlyFromAmong("last", "inside");
+        var makeCloze = new Command("make-cloze", "Write single-word blank items (JSONL) from the held-out part of a corpus") { input, output, count, blank };
         makeCloze.SetAction(parse => CliRunner.Run(() =>
         {
             var files = parse.GetValue(input)!.Select(RequireFile).Select(f => f.FullName).ToList();
-            var items = ClozeItems.FromSegments(HeldOutSplit.HeldOut(CorpusReader.ReadSegments(files)), parse.GetValue(count))
-                .Select(text => new JsonObject { ["text"] = text }.ToJsonString()).ToList();
+            var place = parse.GetValue(blank) == "last" ? ClozeBlankPlace.LastWord : ClozeBlankPlace.Inside;
+            var items = ClozeItems.FromSegments(HeldOutSplit.HeldOut(CorpusReader.ReadSegments(files)), parse.GetValue(count), place)
+                .Select(item => new JsonObject { ["text"] = item.Text, ["answer"] = item.Answer }.ToJsonString()).ToList();
             if (items.Count == 0) throw new GlmException("the held-out text has no line long enough for a cloze item");
             string path = parse.GetValue(output)!.FullName;
             Glm.Checkpoints.AtomicFile.WriteAllText(path, string.Join("\n", items) + "\n");

@@ -10,7 +10,8 @@ internal static class TrainingView
     {
         var console = CliRunner.Status;
         console.MarkupLine($"[grey]{trainer.Model.Family}: {trainer.Model.ParameterCount:N0} parameters; " +
-                           $"peak matmul {trainer.PeakFlops / 1e9:0.0} GFLOP/s on {Environment.ProcessorCount} cores; starting at step {trainer.Step}[/]");
+                           $"peak matmul {trainer.PeakFlops / 1e9:0.0} GFLOP/s on {Environment.ProcessorCount} cores; " +
+                           $"unigram baseline loss {trainer.UnigramLoss:0.000}; starting at step {trainer.Step}[/]");
         EvalResult? final = null;
         console.Progress()
             .AutoClear(false)

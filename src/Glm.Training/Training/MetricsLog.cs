@@ -5,7 +5,8 @@ namespace Glm.Training.Training;
 /// <summary>
 /// metrics.jsonl next to the checkpoint: one JSON object per line, training lines {"step","loss","lr","tokens",
 /// "tokens_per_s","mfu","elapsed_s"} and evaluation lines {"step","eval_loss","eval_ppl","infill_acc"}. Also keeps the
-/// curves in memory to redraw loss.svg. On resume, lines past the resumed step (written by the killed run after its
+/// curves in memory to redraw loss.svg. A first line (step 0) records the unigram baseline loss, the measured peak
+/// matmul FLOP/s and the parameter count. On resume, lines past the resumed step (written by the killed run after its
 /// last checkpoint) are dropped so the log reads as one unbroken run.
 /// </summary>
 public sealed class MetricsLog
@@ -51,6 +52,15 @@ public sealed class MetricsLog
             ["elapsed_s"] = Math.Round(p.Elapsed.TotalSeconds, 2),
         });
     }
+
+    /// <summary>The run's reference figures, written once as the step-0 line.</summary>
+    public void AppendBaseline(double unigramLoss, double peakFlops, long parameters) => Write(new JsonObject
+    {
+        ["step"] = 0,
+        ["unigram_loss"] = unigramLoss,
+        ["peak_flops"] = peakFlops,
+        ["parameters"] = parameters,
+    });
 
     public void Append(EvalResult e)
     {

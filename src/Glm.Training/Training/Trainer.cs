@@ -33,12 +33,16 @@ public sealed class Trainer : IDisposable
         _state = state;
         _metrics = new MetricsLog(Path.Combine(run.OutDir, "metrics.jsonl"), state.Step);
         _peakFlops = Throughput.MeasurePeakMatmulFlops();
+        if (state.Step == 0) _metrics.AppendBaseline(run.UnigramLoss, _peakFlops, run.Model.ParameterCount);
     }
 
     /// <summary>Model FLOP/s ceiling measured on this machine at start-up.</summary>
     public double PeakFlops => _peakFlops;
 
     public IGlmLanguageModel Model => _run.Model;
+
+    /// <summary>Held-out loss of a unigram model of the training text: the line a language model must get below.</summary>
+    public double UnigramLoss => _run.UnigramLoss;
 
     public int Step => _state.Step;
 
