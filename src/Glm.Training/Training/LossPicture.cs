@@ -16,9 +16,9 @@ internal static class LossPicture
         }
         var series = new List<LossSeries>
         {
-            new("train loss", "#9ecae1", metrics.Train),
+            new("train loss (objective)", "#9ecae1", metrics.Train),
             new("train loss (smoothed)", "#1f77b4", smoothed),
-            new("held-out loss", "#d62728", metrics.Eval),
+            new("held-out loss (continuation)", "#d62728", metrics.Eval),
         };
         if (double.IsFinite(unigramLoss) && metrics.Train.Count > 0)
             series.Add(new("unigram baseline", "#555555", [(0, unigramLoss), (metrics.Train[^1].Step, unigramLoss)], Dashed: true));
