@@ -7,5 +7,7 @@ var root = new RootCommand("glm: train, evaluate and run GLM language models (bl
     TrainCommand.Create(),
     EvalCommand.Create(),
     InfillCommand.Create(),
+    GenerateCommand.Create(),
+    LogitsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -48,6 +48,21 @@ public class TrainCommandTests(TrainedRunFixture run) : IClassFixture<TrainedRun
         Assert.Equal(Losses(run.RunDir), Losses(killed));
     }
 
+    [Fact]
+    public void The_chatglm_family_trains_evaluates_and_fills_blanks()
+    {
+        string dir = Path.Combine(run.Root, "chatglm");
+        var train = GlmProcess.Run(["train", "--data", run.Corpus, "--tokenizer", run.Tokenizer, "--out", dir, "--family", "chatglm",
+            "--steps", "20", "--eval-every", "20", "--save-every", "20", "--mix", "0.6,0.2,0.2", .. TrainedRunFixture.TinyModel]);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!;
+        Assert.Equal("chatglm", (string)config["model_type"]!);
+        Assert.Equal(1, (int)config["multi_query_group_num"]!);
+        var infill = GlmProcess.Run("infill", "--model", dir, "--text", "The cat [MASK] the mat.");
+        Assert.True(infill.ExitCode == 0, infill.Stderr);
+        Assert.DoesNotContain("[MASK]", infill.Stdout);
+    }
+
     private static List<(int, double)> Losses(string dir) =>
         File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!)
             .Where(l => l["loss"] is not null).Select(l => ((int)l["step"]!, (double)l["loss"]!)).ToList();

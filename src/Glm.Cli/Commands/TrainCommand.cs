@@ -36,12 +36,13 @@ internal static class TrainCommand
         var seed = new Option<long>("--seed") { Description = "Seed for initialisation and sampling", DefaultValueFactory = _ => 1234 };
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every N steps", DefaultValueFactory = _ => 100 };
         var saveEvery = new Option<int>("--save-every") { Description = "Checkpoint every N steps", DefaultValueFactory = _ => 100 };
+        var mix = new Option<string>("--mix") { Description = "Blank-infilling mode mix token,sentence,document ([MASK],[sMASK],[gMASK]); must sum to 1", DefaultValueFactory = _ => "0.5,0.3,0.2" };
         var timeLimit = new Option<double>("--time-limit") { Description = "Stop (with a checkpoint) after this many minutes; continue later with --resume" };
 
         var command = new Command("train", "Train a GLM model; Ctrl+C or --time-limit checkpoint, --resume continues exactly")
         {
             data, output, resume, evalData, tokenizer, vocab, family, objective, layers, hidden, heads, kvHeads, ffn,
-            seqLen, batch, accum, steps, lr, warmup, clip, seed, evalEvery, saveEvery, timeLimit,
+            seqLen, batch, accum, steps, lr, warmup, clip, seed, evalEvery, saveEvery, mix, timeLimit,
         };
         command.SetAction((parse, cancel) => CliRunner.Run(() =>
         {
@@ -78,6 +79,9 @@ internal static class TrainCommand
                     EvalInterval = parse.GetValue(evalEvery),
                     CheckpointInterval = parse.GetValue(saveEvery),
                     TimeLimitSeconds = limit ?? 0,
+                    TokenSpanProbability = Mix(parse.GetValue(mix)!)[0],
+                    SentenceSpanProbability = Mix(parse.GetValue(mix)!)[1],
+                    DocumentSpanProbability = Mix(parse.GetValue(mix)!)[2],
                 }.Validate();
                 var paths = files.Select(f => f.FullName).ToList();
                 var config = ModelConfig(parse.GetValue(vocab));  // checks the sizes before any tokenizer work
@@ -95,6 +99,15 @@ internal static class TrainCommand
             return 0;
         }));
         return command;
+    }
+
+    private static double[] Mix(string text)
+    {
+        var parts = text.Split(',');
+        var values = new double[3];
+        if (parts.Length != 3 || !parts.Select((p, i) => double.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
+            throw new GlmException($"--mix takes three numbers token,sentence,document such as 0.5,0.3,0.2; got \"{text}\"");
+        return values;
     }
 
     private static string TrainTokenizer(IReadOnlyList<string> files, int vocabSize, string outDir)

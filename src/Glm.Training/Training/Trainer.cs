@@ -23,7 +23,7 @@ public sealed class Trainer : IDisposable
     private readonly TrainingRun _run;
     private readonly TrainingOptions _o;
     private readonly MetricsLog _metrics;
-    private readonly double _peakFlops;
+    private double _peakFlops;
     private TrainerState _state;
 
     private Trainer(TrainingRun run, TrainerState state)
@@ -36,7 +36,10 @@ public sealed class Trainer : IDisposable
         if (state.Step == 0) _metrics.AppendBaseline(run.UnigramLoss, _peakFlops, run.Model.ParameterCount);
     }
 
-    /// <summary>Model FLOP/s ceiling measured on this machine at start-up.</summary>
+    /// <summary>
+    /// Matmul FLOP/s ceiling of this machine: measured at start-up and again at every evaluation, keeping the best, so
+    /// a start on a busy machine does not inflate MFU for the whole run.
+    /// </summary>
     public double PeakFlops => _peakFlops;
 
     public IGlmLanguageModel Model => _run.Model;
@@ -172,6 +175,7 @@ public sealed class Trainer : IDisposable
         var result = Evaluator.Evaluate(_run.Model, _o.Objective, _run.EvalChunks, _run.EvalIds, _o.SeqLength,
             _o.Objective == TrainingObjective.Infill ? _run.TokenBlanks : null, _state.Step);
         _metrics.Append(result);
+        _peakFlops = Math.Max(_peakFlops, Throughput.MeasurePeakMatmulFlops());
         return result;
     }
 

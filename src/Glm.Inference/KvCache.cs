@@ -1,0 +1,47 @@
+namespace Glm.Inference;
+
+/// <summary>
+/// Keys (after RoPE) and values of every layer for one sequence, F32, preallocated for <see cref="Capacity"/> tokens:
+/// layer l, token t, KV group g lives at <c>[l][t·Hkv·D + g·D ..]</c>. <see cref="Length"/> tokens are valid. Owned by
+/// one model instance; not thread-safe.
+/// </summary>
+public sealed class KvCache
+{
+    public KvCache(int layers, int capacity, int kvHeads, int headDim)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Capacity = capacity;
+        RowSize = kvHeads * headDim;
+        Keys = new float[layers][];
+        Values = new float[layers][];
+        for (int l = 0; l < layers; l++)
+        {
+            Keys[l] = new float[(long)capacity * RowSize];
+            Values[l] = new float[(long)capacity * RowSize];
+        }
+    }
+
+    /// <summary>Most tokens the cache holds.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Hkv·D floats per token per layer.</summary>
+    public int RowSize { get; }
+
+    /// <summary>Tokens cached so far (the next token's position).</summary>
+    public int Length { get; internal set; }
+
+    internal float[][] Keys { get; }
+
+    internal float[][] Values { get; }
+
+    /// <summary>Forgets every cached token (the buffers are kept).</summary>
+    public void Clear() => Length = 0;
+
+    /// <summary>Keeps only the first <paramref name="length"/> tokens (e.g. a shared prompt prefix).</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        Length = length;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Numerics.Tensors;
+using Glm.Kernels.Ops;
+using Glm.Kernels.Threading;
+
+namespace Glm.Inference.Layers;
+
+/// <summary>
+/// Causal grouped-query attention over a <see cref="KvCache"/> layer (glm-spec §2.3, §2.8): for token t at position
+/// p = start + t and query head h, <c>ctx[t][h] = softmax_j(q·K[j][g]/√D) · V[j][g]</c> over j ≤ p, with KV group
+/// g = h / (H/Hkv). The softmax runs over blocks of keys with a running maximum (as flash attention does), so no
+/// buffer grows with the context. Rows (t, h) are split across a <see cref="WorkerPool"/>. Create once per model;
+/// <see cref="Run"/> allocates nothing. Not thread-safe.
+/// </summary>
+internal sealed class CausalAttention : IRowJob
+{
+    private const int Block = 256;
+
+    private readonly int _heads, _kvHeads, _headDim;
+    private readonly float _scale;
+    private float[] _qkv = [], _keys = [], _values = [], _ctx = [];
+    private int _qkvStride, _start;
+
+    public CausalAttention(int heads, int kvHeads, int headDim)
+    {
+        _heads = heads;
+        _kvHeads = kvHeads;
+        _headDim = headDim;
+        _scale = 1f / MathF.Sqrt(headDim);
+    }
+
+    /// <summary>
+    /// qkv: [T, qkvStride] with Q at the start of each row (H·D, after RoPE); keys/values: the layer's cache, already
+    /// holding positions up to start + T − 1; ctx: [T, H·D] output.
+    /// </summary>
+    public void Run(WorkerPool pool, float[] qkv, int qkvStride, float[] keys, float[] values, int start, int tokens, float[] ctx)
+    {
+        _qkv = qkv;
+        _qkvStride = qkvStride;
+        _keys = keys;
+        _values = values;
+        _start = start;
+        _ctx = ctx;
+        pool.Run(this, tokens * _heads, 1);
+    }
+
+    public void Execute(int startRow, int endRow)
+    {
+        int d = _headDim, kvRow = _kvHeads * d, group = _heads / _kvHeads;
+        Span<float> block = stackalloc float[Block];
+        for (int i = startRow; i < endRow; i++)
+        {
+            int t = i / _heads, h = i % _heads, g = h / group, n = _start + t + 1;
+            ReadOnlySpan<float> q = _qkv.AsSpan(t * _qkvStride + h * d, d);
+            Span<float> output = _ctx.AsSpan(t * _heads * d + h * d, d);
+            output.Clear();
+            float max = float.NegativeInfinity, sum = 0;
+            for (int j0 = 0; j0 < n; j0 += Block)
+            {
+                Span<float> s = block[..Math.Min(Block, n - j0)];
+                for (int k = 0; k < s.Length; k++)
+                {
+                    s[k] = TensorPrimitives.Dot(q, _keys.AsSpan((j0 + k) * kvRow + g * d, d)) * _scale;
+                }
+                float newMax = MathF.Max(max, TensorPrimitives.Max(s));
+                if (newMax > max && sum > 0)
+                {
+                    float rescale = MathF.Exp(max - newMax);
+                    Elementwise.Scale(output, rescale, output);
+                    sum *= rescale;
+                }
+                max = newMax;
+                TensorPrimitives.Subtract(s, max, s);
+                TensorPrimitives.Exp(s, s);
+                sum += TensorPrimitives.Sum(s);
+                for (int k = 0; k < s.Length; k++)
+                {
+                    Elementwise.AddScaled(_values.AsSpan((j0 + k) * kvRow + g * d, d), s[k], output);
+                }
+            }
+            Elementwise.Scale(output, 1f / sum, output);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Glm.Checkpoints.Gguf;
+using Glm.Core.Configs;
+using Glm.Kernels.Quant;
+using CheckpointType = Glm.Checkpoints.Gguf.GgmlType;
+using KernelType = Glm.Kernels.Quant.GgmlType;
+
+namespace Glm.Inference.Tests;
+
+/// <summary>
+/// Writes a random <c>chatglm</c> GGUF file for <paramref name="config"/> with every matrix in one type, quantized by
+/// the kernels' reference quantizers (norms 1 ± 0.1, matrices U(±√(3/fan_in)), 1-D tensors F32). With a tokenizer.json
+/// its vocabulary is written too, so llama.cpp can load the file.
+/// </summary>
+internal static class SyntheticGguf
+{
+    public static void Write(string path, ChatGlmConfig config, KernelType type, string? tokenizerJson = null, int seed = 5)
+    {
+        var writer = new GgufWriter();
+        writer.SetString(GgufChatGlmConfig.ArchitectureKey, GgufGlmNames.ChatGlmArchitecture);
+        writer.SetString(GgufChatGlmConfig.NameKey, "synthetic");
+        GgufChatGlmConfig.Write(writer, config);
+        if (tokenizerJson is not null) GgufTokenizerMetadata.Write(writer, tokenizerJson, config.PaddedVocabSize);
+        var random = new Random(seed);
+        foreach (var tensor in GgufGlmNames.ChatGlmTensors(config))
+        {
+            long count = tensor.Shape.Aggregate(1L, (a, b) => a * b);
+            var values = new float[count];
+            bool matrix = tensor.Shape.Length == 2;
+            double scale = matrix ? Math.Sqrt(3.0 / tensor.Shape[1]) : 0.1;
+            for (int i = 0; i < values.Length; i++) values[i] = (float)((matrix ? 0 : 1) + scale * (2 * random.NextDouble() - 1));
+            if (!matrix || type == KernelType.F32)
+            {
+                writer.AddFloat32(tensor.Gguf, CheckpointType.F32, tensor.Shape, values);
+                continue;
+            }
+            if (type is KernelType.F16 or KernelType.BF16)
+            {
+                writer.AddFloat32(tensor.Gguf, (CheckpointType)(uint)type, tensor.Shape, values);
+                continue;
+            }
+            int cols = (int)tensor.Shape[1], rows = (int)tensor.Shape[0], rowBytes = Glm.Kernels.Quant.GgmlTypes.RowBytes(type, cols);
+            var data = new byte[rows * rowBytes];
+            for (int r = 0; r < rows; r++)
+            {
+                Quantize(type, values.AsSpan(r * cols, cols), data.AsSpan(r * rowBytes, rowBytes));
+            }
+            writer.AddRaw(tensor.Gguf, (CheckpointType)(uint)type, tensor.Shape, data);
+        }
+        writer.Write(path);
+    }
+
+    public static void Quantize(KernelType type, ReadOnlySpan<float> row, Span<byte> destination)
+    {
+        switch (type)
+        {
+            case KernelType.Q8_0: Q8_0.QuantizeReference(row, destination); break;
+            case KernelType.Q4_0: Q4_0.QuantizeReference(row, destination); break;
+            case KernelType.Q6_K: Q6_K.QuantizeReference(row, destination); break;
+            default: throw new ArgumentOutOfRangeException(nameof(type), type, "not a quantized type");
+        }
+    }
+}
