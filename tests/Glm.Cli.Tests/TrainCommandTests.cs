@@ -30,7 +30,7 @@ public class TrainCommandTests(TrainedRunFixture run) : IClassFixture<TrainedRun
     public void A_killed_run_resumes_with_the_losses_of_an_unbroken_run()
     {
         string killed = Path.Combine(run.Root, "killed");
-        string[] args = ["train", "--data", run.Corpus, "--tokenizer", run.Tokenizer, "--out", killed,
+        string[] args = ["train", "--data", run.Corpus, "--tokenizer", run.Tokenizer, "--out", killed, "--family", "chatglm",
             "--steps", "60", "--eval-every", "30", "--save-every", "10", .. TrainedRunFixture.TinyModel];
         using (var process = GlmProcess.Start(args))
         {
@@ -49,15 +49,15 @@ public class TrainCommandTests(TrainedRunFixture run) : IClassFixture<TrainedRun
     }
 
     [Fact]
-    public void The_chatglm_family_trains_evaluates_and_fills_blanks()
+    public void The_glm_family_trains_and_fills_blanks()
     {
-        string dir = Path.Combine(run.Root, "chatglm");
-        var train = GlmProcess.Run(["train", "--data", run.Corpus, "--tokenizer", run.Tokenizer, "--out", dir, "--family", "chatglm",
+        string dir = Path.Combine(run.Root, "glm");
+        var train = GlmProcess.Run(["train", "--data", run.Corpus, "--tokenizer", run.Tokenizer, "--out", dir, "--family", "glm",
             "--steps", "20", "--eval-every", "20", "--save-every", "20", "--mix", "0.6,0.2,0.2", .. TrainedRunFixture.TinyModel]);
         Assert.True(train.ExitCode == 0, train.Stderr);
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!;
-        Assert.Equal("chatglm", (string)config["model_type"]!);
-        Assert.Equal(1, (int)config["multi_query_group_num"]!);
+        Assert.Equal("glm", (string)config["model_type"]!);
+        Assert.Equal(32, (int)config["max_sequence_length"]!);
         var infill = GlmProcess.Run("infill", "--model", dir, "--text", "The cat [MASK] the mat.");
         Assert.True(infill.ExitCode == 0, infill.Stderr);
         Assert.DoesNotContain("[MASK]", infill.Stdout);

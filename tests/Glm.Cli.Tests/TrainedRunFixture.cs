@@ -1,6 +1,8 @@
 namespace Glm.Cli.Tests;
 
-/// <summary>Trains one tiny GLM through the CLI, shared by the tests that use a trained model.</summary>
+/// <summary>
+/// Trains one tiny GLM (chatglm family, blank infilling) through the CLI, shared by the tests that use a trained model.
+/// </summary>
 public sealed class TrainedRunFixture : IDisposable
 {
     public static readonly string[] TinyModel =
@@ -19,7 +21,7 @@ public sealed class TrainedRunFixture : IDisposable
         if (tok.ExitCode != 0) throw new InvalidOperationException($"tokenizer train failed: {tok.Stderr}");
         Tokenizer = Path.Combine(Root, "tok", "tokenizer.json");
         RunDir = Path.Combine(Root, "run");
-        TrainResult = GlmProcess.Run(["train", "--data", Corpus, "--tokenizer", Tokenizer, "--out", RunDir,
+        TrainResult = GlmProcess.Run(["train", "--data", Corpus, "--tokenizer", Tokenizer, "--out", RunDir, "--family", "chatglm",
             "--steps", "60", "--eval-every", "30", "--save-every", "30", .. TinyModel]);
     }
 
