@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Glm.Core.Configs;
 using Xunit.Abstractions;
-using KernelType = Glm.Kernels.Quant.GgmlType;
+using Glm.Kernels.Quant;
 
 namespace Glm.Inference.Tests;
 
@@ -27,11 +27,11 @@ public sealed class DecodeSpeedTests(ITestOutputHelper output)
     }.Validate();
 
     [Theory]
-    [InlineData(KernelType.F32)]
-    [InlineData(KernelType.F16)]
-    [InlineData(KernelType.Q8_0)]
-    [InlineData(KernelType.Q4_0)]
-    public void Decode_tokens_per_second(KernelType type)
+    [InlineData(GgmlType.F32)]
+    [InlineData(GgmlType.F16)]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_0)]
+    public void Decode_tokens_per_second(GgmlType type)
     {
         string path = Path.Combine(Path.GetTempPath(), $"glm-speed-{Guid.NewGuid():N}.gguf");
         try

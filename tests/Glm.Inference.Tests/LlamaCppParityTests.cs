@@ -1,7 +1,7 @@
 using Glm.Checkpoints.Gguf;
 using Glm.LlamaCpp.Tests;
 using Xunit.Abstractions;
-using KernelType = Glm.Kernels.Quant.GgmlType;
+using Glm.Kernels.Quant;
 
 namespace Glm.Inference.Tests;
 
@@ -49,10 +49,10 @@ public sealed class LlamaCppParityTests(ITestOutputHelper output)
                 GgufConvert.HfToGguf(checkpoint.Folder, gguf, Enum.Parse<GgmlType>(type), "tiny-chatglm");
                 break;
             case "Q8_0":
-                QuantizedGguf.Write(f32, gguf, KernelType.Q8_0);
+                QuantizedGguf.Write(f32, gguf, GgmlType.Q8_0);
                 break;
             case "Q4_0":
-                QuantizedGguf.Write(f32, gguf, KernelType.Q4_0);
+                QuantizedGguf.Write(f32, gguf, GgmlType.Q4_0);
                 break;
         }
 
@@ -95,7 +95,7 @@ public sealed class LlamaCppParityTests(ITestOutputHelper output)
             string json = Path.Combine(folder, "tokenizer.json");
             tokenizer.Save(json);
             string gguf = Path.Combine(folder, "model-q6k.gguf");
-            SyntheticGguf.Write(gguf, config, KernelType.Q6_K, json, seed: 33);
+            SyntheticGguf.Write(gguf, config, GgmlType.Q6_K, json, seed: 33);
             int[] ids = tokenizer.EncodeWithSpecialTokens(Logits.Prompt)[..12];
             float[][] expected;
             int[] expectedGreedy;

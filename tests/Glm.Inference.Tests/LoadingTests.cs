@@ -3,6 +3,7 @@ using Glm.Checkpoints.Gguf;
 using Glm.Checkpoints.Safetensors;
 using Glm.Core;
 using Glm.Inference.Loading;
+using Glm.Kernels.Quant;
 using Glm.LlamaCpp.Tests;
 
 namespace Glm.Inference.Tests;

@@ -1,7 +1,5 @@
 using Glm.Checkpoints.Gguf;
 using Glm.Kernels.Quant;
-using CheckpointType = Glm.Checkpoints.Gguf.GgmlType;
-using KernelType = Glm.Kernels.Quant.GgmlType;
 
 namespace Glm.Inference.Tests;
 
@@ -11,7 +9,7 @@ namespace Glm.Inference.Tests;
 /// </summary>
 internal static class QuantizedGguf
 {
-    public static void Write(string f32Path, string path, KernelType type)
+    public static void Write(string f32Path, string path, GgmlType type)
     {
         using var source = GgufFile.Open(f32Path);
         var writer = new GgufWriter(source.Alignment);
@@ -20,7 +18,7 @@ internal static class QuantizedGguf
             if (key is "general.alignment") continue;
             writer.Set(key, value);
         }
-        writer.SetUInt32(GgufChatGlmConfig.FileTypeKey, type == KernelType.Q8_0 ? 7u : 2u); // LLAMA_FTYPE_MOSTLY_Q8_0 / Q4_0
+        writer.SetUInt32(GgufChatGlmConfig.FileTypeKey, type == GgmlType.Q8_0 ? 7u : 2u); // LLAMA_FTYPE_MOSTLY_Q8_0 / Q4_0
         foreach (var info in source.Tensors)
         {
             if (info.Dims.Length < 2)
@@ -30,7 +28,7 @@ internal static class QuantizedGguf
             }
             float[] values = source.ReadFloat32(info.Name);
             int cols = (int)info.Dims[0], rows = (int)(values.Length / cols);
-            int rowBytes = Glm.Kernels.Quant.GgmlTypes.RowBytes(type, cols);
+            int rowBytes = GgmlTypes.RowBytes(type, cols);
             var data = new byte[rows * rowBytes];
             for (int r = 0; r < rows; r++)
             {
@@ -38,7 +36,7 @@ internal static class QuantizedGguf
                 var dst = data.AsSpan(r * rowBytes, rowBytes);
                 SyntheticGguf.Quantize(type, row, dst);
             }
-            writer.AddRaw(info.Name, (CheckpointType)(uint)type, info.Shape, data);
+            writer.AddRaw(info.Name, type, info.Shape, data);
         }
         writer.Write(path);
     }

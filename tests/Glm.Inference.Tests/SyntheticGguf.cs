@@ -1,8 +1,6 @@
 using Glm.Checkpoints.Gguf;
 using Glm.Core.Configs;
 using Glm.Kernels.Quant;
-using CheckpointType = Glm.Checkpoints.Gguf.GgmlType;
-using KernelType = Glm.Kernels.Quant.GgmlType;
 
 namespace Glm.Inference.Tests;
 
@@ -13,7 +11,7 @@ namespace Glm.Inference.Tests;
 /// </summary>
 internal static class SyntheticGguf
 {
-    public static void Write(string path, ChatGlmConfig config, KernelType type, string? tokenizerJson = null, int seed = 5)
+    public static void Write(string path, ChatGlmConfig config, GgmlType type, string? tokenizerJson = null, int seed = 5)
     {
         var writer = new GgufWriter();
         writer.SetString(GgufChatGlmConfig.ArchitectureKey, GgufGlmNames.ChatGlmArchitecture);
@@ -28,34 +26,34 @@ internal static class SyntheticGguf
             bool matrix = tensor.Shape.Length == 2;
             double scale = matrix ? Math.Sqrt(3.0 / tensor.Shape[1]) : 0.1;
             for (int i = 0; i < values.Length; i++) values[i] = (float)((matrix ? 0 : 1) + scale * (2 * random.NextDouble() - 1));
-            if (!matrix || type == KernelType.F32)
+            if (!matrix || type == GgmlType.F32)
             {
-                writer.AddFloat32(tensor.Gguf, CheckpointType.F32, tensor.Shape, values);
+                writer.AddFloat32(tensor.Gguf, GgmlType.F32, tensor.Shape, values);
                 continue;
             }
-            if (type is KernelType.F16 or KernelType.BF16)
+            if (type is GgmlType.F16 or GgmlType.BF16)
             {
-                writer.AddFloat32(tensor.Gguf, (CheckpointType)(uint)type, tensor.Shape, values);
+                writer.AddFloat32(tensor.Gguf, type, tensor.Shape, values);
                 continue;
             }
-            int cols = (int)tensor.Shape[1], rows = (int)tensor.Shape[0], rowBytes = Glm.Kernels.Quant.GgmlTypes.RowBytes(type, cols);
+            int cols = (int)tensor.Shape[1], rows = (int)tensor.Shape[0], rowBytes = GgmlTypes.RowBytes(type, cols);
             var data = new byte[rows * rowBytes];
             for (int r = 0; r < rows; r++)
             {
                 Quantize(type, values.AsSpan(r * cols, cols), data.AsSpan(r * rowBytes, rowBytes));
             }
-            writer.AddRaw(tensor.Gguf, (CheckpointType)(uint)type, tensor.Shape, data);
+            writer.AddRaw(tensor.Gguf, type, tensor.Shape, data);
         }
         writer.Write(path);
     }
 
-    public static void Quantize(KernelType type, ReadOnlySpan<float> row, Span<byte> destination)
+    public static void Quantize(GgmlType type, ReadOnlySpan<float> row, Span<byte> destination)
     {
         switch (type)
         {
-            case KernelType.Q8_0: Q8_0.QuantizeReference(row, destination); break;
-            case KernelType.Q4_0: Q4_0.QuantizeReference(row, destination); break;
-            case KernelType.Q6_K: Q6_K.QuantizeReference(row, destination); break;
+            case GgmlType.Q8_0: Q8_0.QuantizeReference(row, destination); break;
+            case GgmlType.Q4_0: Q4_0.QuantizeReference(row, destination); break;
+            case GgmlType.Q6_K: Q6_K.QuantizeReference(row, destination); break;
             default: throw new ArgumentOutOfRangeException(nameof(type), type, "not a quantized type");
         }
     }

@@ -1,4 +1,5 @@
 using Glm.Checkpoints.Gguf;
+using Glm.Kernels.Quant;
 using Glm.Tokenizers;
 using LLama.Native;
 using Xunit.Abstractions;

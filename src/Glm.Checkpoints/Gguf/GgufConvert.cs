@@ -2,6 +2,7 @@ using Glm.Checkpoints.HuggingFace;
 using Glm.Checkpoints.Safetensors;
 using Glm.Core;
 using Glm.Core.Configs;
+using Glm.Kernels.Quant;
 
 namespace Glm.Checkpoints.Gguf;
 
@@ -48,7 +49,7 @@ public static class GgufConvert
                 throw new GlmException($"model folder {hfFolder}: tensor '{tensor.Hf}' has shape {info.ShapeText}, but config.json calls for [{string.Join(", ", tensor.Shape)}]");
             if (!DTypes.IsFloat32Convertible(info.DType))
                 throw new GlmException($"model folder {hfFolder}: tensor '{tensor.Hf}' is {info.DType}; GGUF conversion reads F32, F16 and BF16");
-            GgmlTypes.TryFromDType(info.DType, out var source);
+            GgmlDTypes.TryFromDType(info.DType, out var source);
             var target = info.Shape.Length <= 1 ? GgmlType.F32 : type ?? source;
             if (info.Shape.Length > 1) matrixTypes.Add(target);
             // Deferred: each tensor is read from the mapping while the file is written, so memory holds one at a time.
@@ -78,7 +79,7 @@ public static class GgufConvert
             var info = file.GetInfo(tensor.Gguf);
             if (!info.Shape.AsSpan().SequenceEqual(tensor.Shape))
                 throw new GlmException($"GGUF file {ggufPath}: tensor '{tensor.Gguf}' has GGUF dims {info.DimsText}, but the metadata calls for [{string.Join(", ", tensor.Shape.Reverse())}]");
-            if (!GgmlTypes.TryToDType(info.Type, out var dtype) || !DTypes.IsFloat32Convertible(dtype))
+            if (!GgmlDTypes.TryToDType(info.Type, out var dtype) || !DTypes.IsFloat32Convertible(dtype))
                 throw new GlmException($"GGUF file {ggufPath}: tensor '{tensor.Gguf}' is {info.Type}; GGUF -> HF converts F32, F16 and BF16 only");
             writer.AddRaw(tensor.Hf, dtype, tensor.Shape, file.GetBytes(tensor.Gguf));
         }
@@ -97,7 +98,7 @@ public static class GgufConvert
 
     private static void Encode(float[] values, GgmlType type, Stream stream)
     {
-        GgmlTypes.TryToDType(type, out var dtype);
+        GgmlDTypes.TryToDType(type, out var dtype);
         int size = DTypes.SizeOf(dtype);
         const int chunk = 1 << 20;
         var buffer = new byte[chunk * size];

@@ -1,6 +1,6 @@
-using System.IO.MemoryMappedFiles;
 using Glm.Checkpoints.Safetensors;
 using Glm.Core;
+using Glm.Kernels.Quant;
 
 namespace Glm.Checkpoints.Gguf;
 
@@ -22,20 +22,14 @@ namespace Glm.Checkpoints.Gguf;
 /// </remarks>
 public sealed unsafe class GgufFile : IDisposable
 {
-    private readonly MemoryMappedFile _mapping;
-    private readonly MemoryMappedViewAccessor _view;
-    private readonly byte* _data;
+    private readonly MappedFile _file;
     private readonly Dictionary<string, GgufTensorInfo> _byName;
-    private bool _disposed;
 
-    private GgufFile(string path, MemoryMappedFile mapping, MemoryMappedViewAccessor view, byte* data, long length,
-        GgufHeader.Parsed header)
+    private GgufFile(string path, MappedFile file, GgufHeader.Parsed header)
     {
         Path = path;
-        _mapping = mapping;
-        _view = view;
-        _data = data;
-        FileLength = length;
+        _file = file;
+        FileLength = file.Length;
         Version = header.Version;
         Metadata = header.Metadata;
         Tensors = header.Tensors;
@@ -74,38 +68,16 @@ public sealed unsafe class GgufFile : IDisposable
     public static GgufFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        FileStream stream;
+        var file = MappedFile.Open(path, "GGUF file", typeof(GgufFile),
+            length => length == 0 ? $"GGUF file {path} is empty" : null);
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new GlmException($"GGUF file {path} does not exist", e);
-        }
-        long length = stream.Length;
-        if (length == 0)
-        {
-            stream.Dispose();
-            throw new GlmException($"GGUF file {path} is empty");
-        }
-        // The mapping takes over the stream (leaveOpen: false) and closes it.
-        var mapping = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-        MemoryMappedViewAccessor? view = null;
-        byte* start = null;
-        try
-        {
-            view = mapping.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
-            start += view.PointerOffset;
-            var header = GgufHeader.Parse(path, start, length);
-            return new GgufFile(path, mapping, view, start, length, header);
+            var header = GgufHeader.Parse(path, file.Start, file.Length);
+            return new GgufFile(path, file, header);
         }
         catch
         {
-            if (start != null) view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            view?.Dispose();
-            mapping.Dispose();
+            file.Dispose();
             throw;
         }
     }
@@ -127,9 +99,7 @@ public sealed unsafe class GgufFile : IDisposable
     public ReadOnlySpan<byte> GetBytes(string name)
     {
         var info = GetInfo(name);
-        if (info.ByteLength > int.MaxValue)
-            throw new GlmException($"GGUF file {Path}: tensor '{name}' is {info.ByteLength} bytes, too large for a span; use GetPointer");
-        return new ReadOnlySpan<byte>(DataPointer(info), (int)info.ByteLength);
+        return _file.Bytes(DataOffset + info.Offset, info.ByteLength, name);
     }
 
     /// <summary>
@@ -167,19 +137,8 @@ public sealed unsafe class GgufFile : IDisposable
         _ => throw new GlmException($"GGUF file {Path}: tensor '{info.Name}' is {info.Type}; only F32, F16 and BF16 read as float32"),
     };
 
-    private byte* DataPointer(GgufTensorInfo info)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _data + DataOffset + info.Offset;
-    }
+    private byte* DataPointer(GgufTensorInfo info) => _file.At(DataOffset + info.Offset);
 
     /// <summary>Unmaps the file. Spans and pointers obtained from it become invalid.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _mapping.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 }

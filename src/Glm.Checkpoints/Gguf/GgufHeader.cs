@@ -1,4 +1,5 @@
 using Glm.Core;
+using Glm.Kernels.Quant;
 
 namespace Glm.Checkpoints.Gguf;
 

@@ -1,3 +1,5 @@
+using Glm.Kernels.Quant;
+
 namespace Glm.Checkpoints.Gguf;
 
 /// <summary>

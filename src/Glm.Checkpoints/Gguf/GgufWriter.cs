@@ -1,5 +1,6 @@
 using System.Text;
 using Glm.Checkpoints.Safetensors;
+using Glm.Kernels.Quant;
 
 namespace Glm.Checkpoints.Gguf;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
 using Glm.Core;
 
 namespace Glm.Checkpoints.Safetensors;
@@ -21,18 +20,14 @@ namespace Glm.Checkpoints.Safetensors;
 /// </remarks>
 public sealed unsafe class SafetensorsFile : IDisposable
 {
-    private readonly MemoryMappedFile _mapping;
-    private readonly MemoryMappedViewAccessor _view;
-    private readonly byte* _data;
-    private bool _disposed;
+    private readonly MappedFile _file;
+    private readonly long _dataStart;
 
-    private SafetensorsFile(string path, MemoryMappedFile mapping, MemoryMappedViewAccessor view, byte* data,
-        SafetensorsHeader.Parsed header)
+    private SafetensorsFile(string path, MappedFile file, long dataStart, SafetensorsHeader.Parsed header)
     {
         Path = path;
-        _mapping = mapping;
-        _view = view;
-        _data = data;
+        _file = file;
+        _dataStart = dataStart;
         Tensors = header.Tensors;
         Metadata = header.Metadata;
     }
@@ -53,38 +48,17 @@ public sealed unsafe class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        FileStream stream;
+        var file = MappedFile.Open(path, "safetensors file", typeof(SafetensorsFile), length => length < 8
+            ? $"safetensors file {path}: file is {length} bytes, too short to hold the 8-byte header length"
+            : null);
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new GlmException($"safetensors file {path} does not exist", e);
-        }
-        long length = stream.Length;
-        if (length < 8)
-        {
-            stream.Dispose();
-            throw new GlmException($"safetensors file {path}: file is {length} bytes, too short to hold the 8-byte header length");
-        }
-        // The mapping takes over the stream (leaveOpen: false) and closes it.
-        var mapping = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-        MemoryMappedViewAccessor? view = null;
-        byte* start = null;
-        try
-        {
-            view = mapping.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref start);
-            start += view.PointerOffset;
-            var header = ReadHeader(path, start, length, out long dataStart);
-            return new SafetensorsFile(path, mapping, view, start + dataStart, header);
+            var header = ReadHeader(path, file.Start, file.Length, out long dataStart);
+            return new SafetensorsFile(path, file, dataStart, header);
         }
         catch
         {
-            if (start != null) view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            view?.Dispose();
-            mapping.Dispose();
+            file.Dispose();
             throw;
         }
     }
@@ -120,9 +94,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
     public ReadOnlySpan<byte> GetBytes(string name)
     {
         var info = GetInfo(name);
-        if (info.ByteLength > int.MaxValue)
-            throw new GlmException($"safetensors file {Path}: tensor '{name}' is {info.ByteLength} bytes, too large for a span; use GetPointer");
-        return new ReadOnlySpan<byte>(DataPointer(info), (int)info.ByteLength);
+        return _file.Bytes(_dataStart + info.ByteOffset, info.ByteLength, name);
     }
 
     /// <summary>
@@ -177,19 +149,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
         }
     }
 
-    private byte* DataPointer(TensorInfo info)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _data + info.ByteOffset;
-    }
+    private byte* DataPointer(TensorInfo info) => _file.At(_dataStart + info.ByteOffset);
 
     /// <summary>Unmaps the file. Spans and pointers obtained from it become invalid.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _mapping.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 }

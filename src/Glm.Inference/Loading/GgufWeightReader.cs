@@ -1,6 +1,6 @@
 using Glm.Checkpoints.Gguf;
 using Glm.Core;
-using KernelType = Glm.Kernels.Quant.GgmlType;
+using Glm.Kernels.Quant;
 
 namespace Glm.Inference.Loading;
 
@@ -51,21 +51,15 @@ internal static class GgufWeightReader
     private static WeightTensor Matrix(GgufFile file, string name, int rows, int cols)
     {
         var info = file.GetInfo(name);
-        var type = info.Type switch
+        if (info.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q6_K))
         {
-            GgmlType.F32 => KernelType.F32,
-            GgmlType.F16 => KernelType.F16,
-            GgmlType.BF16 => KernelType.BF16,
-            GgmlType.Q8_0 => KernelType.Q8_0,
-            GgmlType.Q4_0 => KernelType.Q4_0,
-            GgmlType.Q6_K => KernelType.Q6_K,
-            _ => throw new GlmException($"GGUF file {file.Path}: tensor '{name}' is {info.Type}; the engine runs F32, F16, BF16, Q8_0, Q4_0 and Q6_K"),
-        };
+            throw new GlmException($"GGUF file {file.Path}: tensor '{name}' is {info.Type}; the engine runs F32, F16, BF16, Q8_0, Q4_0 and Q6_K");
+        }
         if (info.Dims.Length != 2 || info.Dims[0] != cols || info.Dims[1] != rows)
         {
             throw new GlmException($"GGUF file {file.Path}: tensor '{name}' has dims {info.DimsText}; expected [{cols}, {rows}]");
         }
-        return new WeightTensor(name, type, file.GetPointer(name), info.ByteLength, rows, cols);
+        return new WeightTensor(name, info.Type, file.GetPointer(name), info.ByteLength, rows, cols);
     }
 
     private static float[] Vector(GgufFile file, string name)

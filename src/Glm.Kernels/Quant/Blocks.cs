@@ -2,21 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace Glm.Kernels.Quant;
 
-/// <summary>
-/// ggml block type ids, as stored in GGUF tensor infos (ggml.h <c>enum ggml_type</c>). Only the types these kernels
-/// implement are listed.
-/// </summary>
-public enum GgmlType
-{
-    F32 = 0,
-    F16 = 1,
-    Q4_0 = 2,
-    Q8_0 = 8,
-    Q6_K = 14,
-    Q8_K = 15,
-    BF16 = 30,
-}
-
 /// <summary>Q8_0: 32 values in 34 bytes, <c>value = qs[j] * d</c> (ggml <c>block_q8_0</c>).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
 public unsafe struct BlockQ8_0
@@ -79,40 +64,4 @@ public unsafe struct BlockQ8_K
 
     /// <summary>Sum of quants 16*j .. 16*j+15.</summary>
     public fixed short BSums[16];
-}
-
-/// <summary>Sizes of the block formats. Thread-safe, pure.</summary>
-public static class GgmlTypes
-{
-    /// <summary>Values per block (1 for the float types).</summary>
-    public static int BlockSize(GgmlType type) => type switch
-    {
-        GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 => 1,
-        GgmlType.Q4_0 or GgmlType.Q8_0 => 32,
-        GgmlType.Q6_K or GgmlType.Q8_K => 256,
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unsupported ggml type."),
-    };
-
-    /// <summary>Bytes per block.</summary>
-    public static int BlockBytes(GgmlType type) => type switch
-    {
-        GgmlType.F32 => 4,
-        GgmlType.F16 or GgmlType.BF16 => 2,
-        GgmlType.Q4_0 => 18,
-        GgmlType.Q8_0 => 34,
-        GgmlType.Q6_K => 210,
-        GgmlType.Q8_K => 292,
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unsupported ggml type."),
-    };
-
-    /// <summary>Bytes of a row of <paramref name="n"/> values; throws unless n is a multiple of the block size.</summary>
-    public static int RowBytes(GgmlType type, int n)
-    {
-        int bs = BlockSize(type);
-        if (n < 0 || n % bs != 0)
-        {
-            throw new ArgumentException($"Row length {n} is not a multiple of the {type} block size {bs}.", nameof(n));
-        }
-        return n / bs * BlockBytes(type);
-    }
 }

@@ -4,6 +4,7 @@ using Glm.Checkpoints.HuggingFace;
 using Glm.Checkpoints.Safetensors;
 using Glm.Core;
 using Glm.Core.Configs;
+using Glm.Kernels.Quant;
 
 namespace Glm.Checkpoints.Tests.Gguf;
 

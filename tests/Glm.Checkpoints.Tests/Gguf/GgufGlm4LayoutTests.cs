@@ -1,5 +1,6 @@
 using Glm.Checkpoints.Gguf;
 using Glm.Core;
+using Glm.Kernels.Quant;
 
 namespace Glm.Checkpoints.Tests.Gguf;
 

@@ -1,4 +1,5 @@
 using Glm.Checkpoints.Gguf;
+using Glm.Kernels.Quant;
 
 namespace Glm.Checkpoints.Tests.Gguf;
 

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Glm.Checkpoints.Gguf;
 using Glm.Checkpoints.Safetensors;
+using Glm.Kernels.Quant;
 
 namespace Glm.Checkpoints.Tests.Gguf;
 

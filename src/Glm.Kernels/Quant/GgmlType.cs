@@ -1,10 +1,9 @@
-using Glm.Checkpoints.Safetensors;
-
-namespace Glm.Checkpoints.Gguf;
+namespace Glm.Kernels.Quant;
 
 /// <summary>
 /// Element types of ggml tensors, with the numeric ids GGUF files store (ggml's <c>enum ggml_type</c>). Ids 4, 5 and
-/// 31..33, 36..38 were used by formats ggml has since removed; files holding them are rejected.
+/// 31..33, 36..38 were used by formats ggml has since removed; files holding them are rejected. Every type is listed,
+/// not only those the kernels implement.
 /// </summary>
 public enum GgmlType : uint
 {
@@ -46,8 +45,8 @@ public enum GgmlType : uint
 /// Storage facts about <see cref="GgmlType"/> values: how many elements one block holds and how many bytes it takes.
 /// A tensor's rows (its innermost dimension, GGUF <c>ne0</c>) are a whole number of blocks. Stateless, thread-safe.
 /// </summary>
-/// <remarks>The table follows ggml's <c>type_traits</c>; quantized blocks are kept as raw bytes here (decoding them is
-/// the kernels' business).</remarks>
+/// <remarks>The table follows ggml's <c>type_traits</c> and lists every type GGUF files may hold; the kernels compute
+/// with only some of them (F32, F16, BF16, Q8_0, Q4_0, Q6_K, Q8_K) and reject the rest.</remarks>
 public static class GgmlTypes
 {
     private const int QK_K = 256;
@@ -127,40 +126,15 @@ public static class GgmlTypes
         return checked(rowLength / block * bytes * rows);
     }
 
-    /// <summary>The safetensors dtype holding the same elements (F32, F16, BF16, I8..I64, F64); false for quantized types.</summary>
-    public static bool TryToDType(GgmlType type, out DType dtype)
+    /// <summary>Bytes of a row of <paramref name="n"/> values; throws unless n is a multiple of the block size.</summary>
+    public static int RowBytes(GgmlType type, int n)
     {
-        dtype = type switch
+        int bs = BlockSize(type);
+        if (n < 0 || n % bs != 0)
         {
-            GgmlType.F32 => DType.F32,
-            GgmlType.F16 => DType.F16,
-            GgmlType.BF16 => DType.BF16,
-            GgmlType.F64 => DType.F64,
-            GgmlType.I8 => DType.I8,
-            GgmlType.I16 => DType.I16,
-            GgmlType.I32 => DType.I32,
-            GgmlType.I64 => DType.I64,
-            _ => (DType)(-1),
-        };
-        return dtype != (DType)(-1);
-    }
-
-    /// <summary>The ggml type holding the same elements as <paramref name="dtype"/>; false for dtypes GGUF has no type for.</summary>
-    public static bool TryFromDType(DType dtype, out GgmlType type)
-    {
-        type = dtype switch
-        {
-            DType.F32 => GgmlType.F32,
-            DType.F16 => GgmlType.F16,
-            DType.BF16 => GgmlType.BF16,
-            DType.F64 => GgmlType.F64,
-            DType.I8 => GgmlType.I8,
-            DType.I16 => GgmlType.I16,
-            DType.I32 => GgmlType.I32,
-            DType.I64 => GgmlType.I64,
-            _ => (GgmlType)uint.MaxValue,
-        };
-        return type != (GgmlType)uint.MaxValue;
+            throw new ArgumentException($"Row length {n} is not a multiple of the {type} block size {bs}.", nameof(n));
+        }
+        return n / bs * BytesPerBlock(type);
     }
 
     private static (int Block, int Bytes) Lookup(GgmlType type)

@@ -1,7 +1,6 @@
-using Glm.Checkpoints.Gguf;
-using Glm.Checkpoints.Safetensors;
+using Glm.Kernels.Quant;
 
-namespace Glm.Checkpoints.Tests.Gguf;
+namespace Glm.Kernels.Tests;
 
 public class GgmlTypesTests
 {
@@ -54,16 +53,5 @@ public class GgmlTypesTests
         // 64 elements in total, but rows of 16: a Q8_0 block cannot straddle rows.
         var error = Assert.Throws<ArgumentException>(() => GgmlTypes.ByteLength(GgmlType.Q8_0, [16, 4]));
         Assert.Contains("block size 32", error.Message);
-    }
-
-    [Fact]
-    public void DTypeMapping()
-    {
-        Assert.True(GgmlTypes.TryToDType(GgmlType.BF16, out var dtype));
-        Assert.Equal(DType.BF16, dtype);
-        Assert.False(GgmlTypes.TryToDType(GgmlType.Q4_0, out _));
-        Assert.True(GgmlTypes.TryFromDType(DType.F16, out var type));
-        Assert.Equal(GgmlType.F16, type);
-        Assert.False(GgmlTypes.TryFromDType(DType.BOOL, out _));
     }
 }
