@@ -15,8 +15,16 @@ public sealed class DecodeAllocationTests(ITestOutputHelper output)
         using var checkpoint = TinyChatGlmCheckpoint.Create(500, seed: 41);
         using var engine = new Engine(checkpoint.Folder, threads);
         var model = engine.Model;
+        // Warm-up: enough decode steps for tiered compilation to promote every method on the path (call counting
+        // allocates while it runs), so what is measured is the steady state a server sees.
+        for (int round = 0; round < 20; round++)
+        {
+            model.Reset();
+            model.Prefill(Logits.PromptIds(checkpoint));
+            for (int i = 0; i < 20; i++) model.Decode(5 + i);
+        }
+        model.Reset();
         model.Prefill(Logits.PromptIds(checkpoint));
-        for (int i = 0; i < 4; i++) model.Decode(5 + i); // warm-up: JIT, tiered compilation
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 16; i++) model.Decode(10 + i);
@@ -42,23 +50,5 @@ public sealed class DecodeAllocationTests(ITestOutputHelper output)
         foreach (var sampler in samplers)
             for (int i = 0; i < 8; i++) sampler.Sample(logits, history);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-    }
-
-    [Fact]
-    public void Decode_speed_is_reported()
-    {
-        using var checkpoint = TinyChatGlmCheckpoint.Create(500, seed: 42);
-        using var engine = new Engine(checkpoint.Folder, threads: 2);
-        var model = engine.Model;
-        model.Prefill(Logits.PromptIds(checkpoint));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        int steps = 0;
-        while (model.Cache.Length < model.ContextLength)
-        {
-            model.Decode(7);
-            steps++;
-        }
-        output.WriteLine($"tiny model (C 64, 2 layers, V {model.VocabSize}): {steps / clock.Elapsed.TotalSeconds:F0} decode tokens/s");
-        Assert.True(steps > 0);
     }
 }
