@@ -9,5 +9,7 @@ var root = new RootCommand("glm: train, evaluate and run GLM language models (bl
     InfillCommand.Create(),
     GenerateCommand.Create(),
     LogitsCommand.Create(),
+    ConvertCommand.Create(),
+    ConvertCommand.CreateQuantize(),
 };
 return await root.Parse(args).InvokeAsync();
