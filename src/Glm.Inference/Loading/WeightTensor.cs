@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using Glm.Kernels;
 using Glm.Kernels.Quant;
 
 namespace Glm.Inference.Loading;
@@ -52,34 +50,6 @@ public readonly unsafe struct WeightTensor
         {
             throw new ArgumentOutOfRangeException(nameof(row), row, $"{Name} has {Rows} rows");
         }
-        ReadOnlySpan<byte> src = RowRange(row, 1);
-        Span<float> dst = destination[..Cols];
-        switch (Type)
-        {
-            case GgmlType.F32:
-                MemoryMarshal.Cast<byte, float>(src).CopyTo(dst);
-                break;
-            case GgmlType.F16:
-                Fp16.HalfToSingle(MemoryMarshal.Cast<byte, ushort>(src), dst);
-                break;
-            case GgmlType.BF16:
-                ReadOnlySpan<ushort> bits = MemoryMarshal.Cast<byte, ushort>(src);
-                for (int i = 0; i < dst.Length; i++)
-                {
-                    dst[i] = Fp16.BFloat16ToSingle(bits[i]);
-                }
-                break;
-            case GgmlType.Q8_0:
-                Q8_0.Dequantize(src, dst);
-                break;
-            case GgmlType.Q4_0:
-                Q4_0.Dequantize(src, dst);
-                break;
-            case GgmlType.Q6_K:
-                Q6_K.Dequantize(src, dst);
-                break;
-            default:
-                throw new NotSupportedException($"{Name}: no row reader for {Type}");
-        }
+        RowCodec.Dequantize(Type, RowRange(row, 1), destination[..Cols]);
     }
 }

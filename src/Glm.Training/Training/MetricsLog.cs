@@ -71,9 +71,4 @@ public sealed class MetricsLog
     }
 
     private void Write(JsonObject node) => File.AppendAllText(_path, node.ToJsonString() + "\n");
-
-    /// <summary>Parses every line of a metrics file (for tests and reports).</summary>
-    public static IEnumerable<JsonObject> Read(string path) =>
-        File.ReadLines(path).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!.AsObject());
-
 }
