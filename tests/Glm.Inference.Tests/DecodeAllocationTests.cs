@@ -15,8 +15,7 @@ public sealed class DecodeAllocationTests(ITestOutputHelper output)
         using var checkpoint = TinyChatGlmCheckpoint.Create(500, seed: 41);
         using var engine = new Engine(checkpoint.Folder, threads);
         var model = engine.Model;
-        // Warm-up: enough decode steps for tiered compilation to promote every method on the path (call counting
-        // allocates while it runs), so what is measured is the steady state a server sees.
+        // Warm-up: first calls JIT and run static initialisers (tiered compilation is off in this project).
         for (int round = 0; round < 20; round++)
         {
             model.Reset();

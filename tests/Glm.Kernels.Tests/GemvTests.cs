@@ -142,7 +142,7 @@ public class GemvTests
             var prep = new byte[Gemv.PreparedBytes(type, cols)];
             var x4 = TestUtil.Gaussian(4 * cols, 7);
             var y4 = new float[4 * rows];
-            // Warm-up past tiered compilation's call counting (it allocates while it runs).
+            // Warm-up: first calls JIT (tiered compilation is off in this project).
             for (int i = 0; i < 200; i++)
             {
                 mm.Gemv(type, w, rows, cols, x, y, scratch);

@@ -84,7 +84,7 @@ public class WorkerPoolTests
     {
         using var pool = new WorkerPool(3);
         var job = new CountJob { Hits = new int[1000] };
-        for (int i = 0; i < 200; i++) // past tiered compilation's call counting, which allocates while it runs
+        for (int i = 0; i < 200; i++)
         {
             pool.Run(job, 1000);
         }
