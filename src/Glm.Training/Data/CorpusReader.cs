@@ -14,7 +14,9 @@ namespace Glm.Training.Data;
 /// <item><c>.jsonl</c>, <c>.jsonl.gz</c>: one JSON object per line, the text in "text" (or "content" when there is
 /// no "text"); blank lines are skipped.</item>
 /// </list>
-/// Every file ends its last document. Whitespace-only documents are skipped. Problems are <see cref="GlmException"/>s
+/// Every file ends its last document. Whitespace-only documents are skipped. Several files are interleaved document by
+/// document, always continuing the file read least far (as a fraction of its size on disk), so every prefix of the
+/// stream holds each file in proportion to its size: a run that stops early has still seen all of its sources. Problems are <see cref="GlmException"/>s
 /// naming the file (and line).
 /// </summary>
 public static class CorpusReader
@@ -62,27 +64,26 @@ public static class CorpusReader
 
     private static IEnumerable<CorpusSegment> Read(IReadOnlyList<string> files, int segmentChars)
     {
-        var cutter = new SegmentCutter(segmentChars);
-        foreach (var file in files)
+        var cursors = new List<CorpusFileCursor>(files.Count);
+        try
         {
-            bool jsonl = file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
-                || file.EndsWith(".jsonl.gz", StringComparison.OrdinalIgnoreCase);
-            using var reader = Open(file);
-            int lineNumber = 0;
-            while (ReadLine(reader, file, ++lineNumber) is { } line)
-            {
-                if (!jsonl && line == DocumentSeparator) cutter.EndDocument();
-                else if (!jsonl) cutter.AddLine(line);
-                else if (JsonText(line, file, lineNumber) is { } text)
-                {
-                    cutter.AddText(text);
-                    cutter.EndDocument();
-                }
-                while (cutter.TryTake(out var segment)) yield return segment;
-            }
-            cutter.EndDocument();
-            while (cutter.TryTake(out var segment)) yield return segment;
+            foreach (var file in files) cursors.Add(new CorpusFileCursor(file, Open(file, out var raw), raw, segmentChars));
+            while (NextFile(cursors) is { } cursor)
+                foreach (var segment in cursor.NextDocument()) yield return segment;
         }
+        finally
+        {
+            foreach (var cursor in cursors) cursor.Dispose();
+        }
+    }
+
+    /// <summary>The unfinished file read least far, as a fraction of its size on disk (ties: the earlier file).</summary>
+    private static CorpusFileCursor? NextFile(List<CorpusFileCursor> cursors)
+    {
+        CorpusFileCursor? next = null;
+        foreach (var cursor in cursors)
+            if (!cursor.Finished && (next is null || cursor.FractionRead < next.FractionRead)) next = cursor;
+        return next;
     }
 
     private static bool IsCorpusFile(string path) =>
@@ -95,11 +96,12 @@ public static class CorpusReader
             throw new GlmException($"{path}: unsupported corpus file type (use {string.Join(", ", Extensions)})");
     }
 
-    private static StreamReader Open(string file)
+    private static StreamReader Open(string file, out FileStream raw)
     {
         try
         {
-            Stream stream = File.OpenRead(file);
+            raw = File.OpenRead(file);
+            Stream stream = raw;
             if (file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
                 stream = new GZipStream(stream, CompressionMode.Decompress);
             return new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
@@ -110,7 +112,7 @@ public static class CorpusReader
         }
     }
 
-    private static string? ReadLine(StreamReader reader, string file, int lineNumber)
+    internal static string? ReadLine(StreamReader reader, string file, int lineNumber)
     {
         try
         {
@@ -123,7 +125,7 @@ public static class CorpusReader
     }
 
     /// <summary>The document text of one JSONL line; null for a blank line.</summary>
-    private static string? JsonText(string line, string file, int lineNumber)
+    internal static string? JsonText(string line, string file, int lineNumber)
     {
         if (string.IsNullOrWhiteSpace(line)) return null;
         JsonDocument json;

@@ -42,6 +42,24 @@ public sealed class CorpusReaderTests : IDisposable
         Assert.Equal(["one\ntwo", "three"], Documents(CorpusReader.ReadSegments([a, b])));
     }
 
+    [Fact]
+    public void Several_files_are_interleaved_document_by_document_in_proportion_to_their_size()
+    {
+        // 1 MB of "a" documents and 0.5 MB of "b" documents, 10 kB each: far more than the readers' buffers.
+        string Docs(char letter, int count) => string.Join("\n<|endoftext|>\n",
+            Enumerable.Range(0, count).Select(i => $"{letter}{i} " + new string(letter, 10_000)));
+        var a = _dir.Write("a.txt", Docs('a', 100));
+        var b = _dir.Write("b.txt", Docs('b', 50));
+
+        var docs = Documents(CorpusReader.ReadSegments([a, b], segmentChars: 4096));
+
+        Assert.Equal(150, docs.Count);
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"a{i}"), docs.Where(d => d[0] == 'a').Select(d => d.Split(' ')[0]));
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"b{i}"), docs.Where(d => d[0] == 'b').Select(d => d.Split(' ')[0]));
+        int bInFirstThird = docs.Take(50).Count(d => d[0] == 'b');
+        Assert.InRange(bInFirstThird, 12, 22); // about 50/3 of the first 50 documents come from b
+    }
+
     [Theory]
     [InlineData("d.jsonl")]
     [InlineData("d.jsonl.gz")]
