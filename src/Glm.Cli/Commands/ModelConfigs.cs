@@ -6,7 +6,7 @@ namespace Glm.Cli.Commands;
 /// <summary>Model configs from command-line sizes, with the vocabulary padded to a multiple of 64.</summary>
 internal static class ModelConfigs
 {
-    public static ModelConfig Build(string family, int vocabSize, int layers, int hidden, int heads, int? kvHeads, int? ffn, int seqLength)
+    public static ModelConfig Build(string family, int vocabSize, int layers, int hidden, int heads, int? kvHeads, int? ffn, int seqLength, bool tieEmbeddings = false)
     {
         int padded = (vocabSize + 63) / 64 * 64;
         if (family == "glm")
@@ -32,6 +32,7 @@ internal static class ModelConfigs
             FfnHiddenSize = ffn ?? (8 * hidden / 3 + 15) / 16 * 16,
             SeqLength = seqLength,
             TorchDtype = "float32",
+            TieWordEmbeddings = tieEmbeddings,
         }.Validate();
     }
 }

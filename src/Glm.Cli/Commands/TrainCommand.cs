@@ -26,6 +26,7 @@ internal static class TrainCommand
         var heads = new Option<int>("--heads") { Description = "Attention heads", DefaultValueFactory = _ => 4 };
         var kvHeads = new Option<int?>("--kv-heads") { Description = "KV heads for chatglm (GQA); default heads/2" };
         var ffn = new Option<int?>("--ffn") { Description = "MLP width; default 4x hidden (glm) or about 8/3 x hidden (chatglm SwiGLU)" };
+        var tie = new Option<bool>("--tie-embeddings") { Description = "chatglm: share the word embeddings with the output layer (saves V x C parameters)" };
         var seqLen = new Option<int>("--seq-len") { Description = "Tokens per training sequence", DefaultValueFactory = _ => 128 };
         var batch = new Option<int>("--batch") { Description = "Sequences per micro-batch", DefaultValueFactory = _ => 16 };
         var accum = new Option<int>("--grad-accum") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
@@ -41,7 +42,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a GLM model; Ctrl+C or --time-limit checkpoint, --resume continues exactly")
         {
-            data, output, resume, evalData, tokenizer, vocab, family, objective, layers, hidden, heads, kvHeads, ffn,
+            data, output, resume, evalData, tokenizer, vocab, family, objective, layers, hidden, heads, kvHeads, ffn, tie,
             seqLen, batch, accum, steps, lr, warmup, clip, seed, evalEvery, saveEvery, mix, timeLimit,
         };
         command.SetAction((parse, cancel) => CliRunner.Run(() =>
@@ -64,7 +65,7 @@ internal static class TrainCommand
                 if (Directory.Exists(Path.Combine(outDir, "checkpoint")))
                     throw new GlmException($"{outDir} already holds a run; use --resume to continue it or choose another --out");
                 Glm.Checkpoints.HuggingFace.ModelConfig ModelConfig(int vocabSize) => ModelConfigs.Build(parse.GetValue(family)!, vocabSize,
-                    parse.GetValue(layers), parse.GetValue(hidden), parse.GetValue(heads), parse.GetValue(kvHeads), parse.GetValue(ffn), parse.GetValue(seqLen));
+                    parse.GetValue(layers), parse.GetValue(hidden), parse.GetValue(heads), parse.GetValue(kvHeads), parse.GetValue(ffn), parse.GetValue(seqLen), parse.GetValue(tie));
                 var options = new TrainingOptions
                 {
                     Objective = parse.GetValue(objective) == "lm" ? TrainingObjective.LeftToRight : TrainingObjective.Infill,
