@@ -11,5 +11,10 @@ var root = new RootCommand("glm: train, evaluate and run GLM language models (bl
     LogitsCommand.Create(),
     ConvertCommand.Create(),
     ConvertCommand.CreateQuantize(),
+    KeysCommand.Create(),
+    UsageCommand.Create(),
+    ChatCommand.Create(),
+    BenchCommand.Create(),
+    ServeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -3,7 +3,8 @@ namespace Glm.Inference;
 /// <summary>
 /// Keys (after RoPE) and values of every layer for one sequence, F32, preallocated for <see cref="Capacity"/> tokens:
 /// layer l, token t, KV group g lives at <c>[l][t·Hkv·D + g·D ..]</c>. <see cref="Length"/> tokens are valid. Owned by
-/// one model instance; not thread-safe.
+/// one model instance (<see cref="Models.IDecoderModel.Cache"/>) or by the caller of
+/// <see cref="Models.IDecoderModel.CreateCache"/>; not thread-safe.
 /// </summary>
 public sealed class KvCache
 {
@@ -29,6 +30,9 @@ public sealed class KvCache
 
     /// <summary>Tokens cached so far (the next token's position).</summary>
     public int Length { get; internal set; }
+
+    /// <summary>Layers the cache holds.</summary>
+    public int Layers => Keys.Length;
 
     internal float[][] Keys { get; }
 

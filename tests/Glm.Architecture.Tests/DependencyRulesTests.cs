@@ -39,6 +39,8 @@ public class DependencyRulesTests
         var names = SolutionAssemblies().Select(a => (string)a[0]).ToList();
         Assert.Contains("Glm.Core", names);
         Assert.Contains("Glm.Training", names);
+        Assert.Contains("Glm.Platform", names);
+        Assert.Contains("Glm.Server", names);
         Assert.Contains("glm", names);
     }
 

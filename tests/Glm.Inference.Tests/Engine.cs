@@ -4,21 +4,22 @@ using Glm.Kernels.Threading;
 
 namespace Glm.Inference.Tests;
 
-/// <summary>An opened model file, a worker pool and the engine over them; disposes all three.</summary>
+/// <summary>An opened model file (any architecture), a worker pool and the engine over them; disposes all three.</summary>
 internal sealed class Engine : IDisposable
 {
     public Engine(string path, int threads = 2, int contextLength = 0, int batchSize = 32)
     {
         File = GlmModelFile.Open(path);
         Pool = new WorkerPool(threads);
-        Model = new ChatGlm(File.Weights, Pool, contextLength, batchSize);
+        Model = File.CreateModel(Pool, contextLength, batchSize);
     }
 
     public GlmModelFile File { get; }
 
     public WorkerPool Pool { get; }
 
-    public ChatGlm Model { get; }
+    /// <summary>The file's architecture (ChatGLM or GLM-4-0414) over its weights.</summary>
+    public IDecoderModel Model { get; }
 
     /// <summary>Logits at every position of a fresh sequence, as [T][V], computed by one prefill.</summary>
     public float[][] Logits(IReadOnlyList<int> ids)

@@ -71,19 +71,6 @@ public sealed class LoadingTests
         Assert.Throws<GlmException>(() => GlmModelFile.Open(Path.Combine(checkpoint.Folder, "nope.gguf")));
     }
 
-    [Fact]
-    public void Gguf_without_a_tokenizer_says_so()
-    {
-        using var checkpoint = TinyChatGlmCheckpoint.Create(1, seed: 65);
-        string dir = Path.Combine(checkpoint.Folder, "alone");
-        Directory.CreateDirectory(dir);
-        string gguf = Path.Combine(dir, "m.gguf");
-        GgufConvert.HfToGguf(checkpoint.Folder, gguf, GgmlType.F16, "tiny");
-        using var model = GlmModelFile.Open(gguf);
-        var e = Assert.Throws<GlmException>(() => model.LoadTokenizer());
-        Assert.Contains("tokenizer", e.Message);
-    }
-
     /// <summary>Rewrites model.safetensors through <paramref name="filter"/> (F32 tensors).</summary>
     private static void RewriteWeights(string folder, Action<string, long[], float[], Action<string, long[], float[]>> filter)
     {

@@ -104,4 +104,23 @@ public class WorkerPoolTests
         pool.Dispose();
         Assert.Throws<ObjectDisposedException>(() => pool.Run(new CountJob(), 10));
     }
+
+    /// <summary>
+    /// Back-to-back small calls with more threads than cores: workers wake late and see a call end and the next begin
+    /// under them; every row of every call must still run exactly once, and every call must return.
+    /// </summary>
+    [Fact]
+    public void Back_to_back_calls_with_late_workers_run_every_row_once()
+    {
+        using var pool = new WorkerPool(Environment.ProcessorCount + 2);
+        var job = new CountJob { Hits = new int[37] };
+        for (int i = 0; i < 300_000; i++)
+        {
+            int count = 1 + i % 37;
+            job.Hits.AsSpan().Clear();
+            pool.Run(job, count, 1 + i % 3);
+            int wrong = job.Hits.AsSpan(0, count).IndexOfAnyExcept(1);
+            Assert.True(wrong < 0, $"call {i}: row {wrong} ran {(wrong < 0 ? 1 : job.Hits[wrong])} times");
+        }
+    }
 }

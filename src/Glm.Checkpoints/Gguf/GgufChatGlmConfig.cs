@@ -56,7 +56,7 @@ public static class GgufChatGlmConfig
         writer.SetUInt32($"{Arch}.rope.dimension_count", (uint)config.RotaryDim);
         writer.SetFloat32($"{Arch}.rope.freq_base", (float)config.RopeBase);
         writer.SetBool(AddBosTokenKey, false);
-        var eos = EosIds(config);
+        var eos = EosIds(config.EosTokenId);
         if (eos.Count > 0) writer.SetUInt32(EosTokenIdKey, (uint)eos[0]);
         if (eos.Count > 1) writer.Set(EosTokenIdsKey, GgufValue.Array(eos.Select(id => (uint)id)));
         if (config.PadTokenId is { } pad) writer.SetUInt32(PaddingTokenIdKey, (uint)pad);
@@ -125,9 +125,10 @@ public static class GgufChatGlmConfig
     /// <summary>A <c>chatglm.*</c> integer that fits an int (GlmException naming the key otherwise).</summary>
     private static int Int(GgufMetadata meta, string key) => meta.GetInt32($"{Arch}.{key}");
 
-    private static List<int> EosIds(ChatGlmConfig config)
+    /// <summary>The ids of a config.json eos_token_id (a number, a list, or absent).</summary>
+    internal static List<int> EosIds(JsonElement? eosTokenId)
     {
-        if (config.EosTokenId is not { } eos) return [];
+        if (eosTokenId is not { } eos) return [];
         return eos.ValueKind switch
         {
             JsonValueKind.Number => [eos.GetInt32()],
@@ -137,7 +138,8 @@ public static class GgufChatGlmConfig
         };
     }
 
-    private static JsonElement? ReadEos(GgufMetadata meta)
+    /// <summary>The eos id(s) a GGUF file records, as config.json would write them.</summary>
+    internal static JsonElement? ReadEos(GgufMetadata meta)
     {
         if (meta.TryGetArray<uint>(EosTokenIdsKey, out var ids))
             return JsonSerializer.SerializeToElement(ids.Select(id => (long)id).ToArray());

@@ -7,8 +7,8 @@ using Glm.Kernels.Quant;
 namespace Glm.Checkpoints.Gguf;
 
 /// <summary>
-/// Converts ChatGLM2/3 / GLM-4 checkpoints between a Hugging Face folder (config.json + safetensors) and a llama.cpp
-/// <c>chatglm</c> GGUF file, for F32, F16 and BF16 weights. Tensors keep their bytes when the storage type does not
+/// Converts ChatGLM2/3 / GLM-4 and GLM-4-0414 checkpoints between a Hugging Face folder (config.json + safetensors) and
+/// a llama.cpp <c>chatglm</c> or <c>glm4</c> GGUF file (<see cref="GgufGlmNames"/>, <see cref="GgufGlm4Names"/>), for F32, F16 and BF16 weights. Tensors keep their bytes when the storage type does not
 /// change, so F32 survives HF -> GGUF -> HF exactly. Stateless and thread-safe; outputs are written atomically.
 /// Memory: HF -> GGUF holds one tensor at a time (as float32 when its type changes); GGUF -> HF holds the whole
 /// output once, and each tensor must be under 2 GiB (<see cref="SafetensorsWriter"/>).
@@ -23,23 +23,37 @@ public static class GgufConvert
     /// <paramref name="type"/> (F32, F16 or BF16), or in their own safetensors dtype when it is null; 1-D tensors (norms,
     /// biases) stay F32, as llama.cpp's converter keeps them. RoPE <c>inv_freq</c> buffers are dropped. When the folder
     /// has a tokenizer.json, its vocabulary is written as <c>tokenizer.ggml.*</c> (see <see cref="GgufTokenizerMetadata"/>).
-    /// Throws <see cref="GlmException"/> naming the folder and tensor when the model is not ChatGLM2/3 / GLM-4, a
+    /// A GLM-4-0414 folder (<see cref="Glm4ConfigFile.IsGlm4"/>) becomes a <c>glm4</c> file. Throws
+    /// <see cref="GlmException"/> naming the folder and tensor when the model is not ChatGLM2/3 / GLM-4 / GLM-4-0414, a
     /// tensor is missing, unexpected, of the wrong shape, or not a float type.
     /// </summary>
     public static void HfToGguf(string hfFolder, string ggufPath, GgmlType? type = null, string? name = null)
     {
         if (type is not (null or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16))
             throw new ArgumentException($"HF -> GGUF writes F32, F16 or BF16, not {type}", nameof(type));
-        var config = ModelConfigFile.Read(hfFolder).ChatGlm
-            ?? throw new GlmException($"model folder {hfFolder} holds an original GLM model; GGUF conversion covers ChatGLM2/3 and GLM-4 (llama.cpp 'chatglm')");
-        var expected = GgufGlmNames.ChatGlmTensors(config);
+        var writer = new GgufWriter();
+        IReadOnlyList<GlmTensorName> expected;
+        int vocabSize;
+        name ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(hfFolder)));
+        if (Glm4ConfigFile.IsGlm4(hfFolder))
+        {
+            var config = Glm4ConfigFile.Read(hfFolder);
+            (expected, vocabSize) = (GgufGlm4Names.Tensors(config), config.VocabSize);
+            writer.SetString(GgufChatGlmConfig.ArchitectureKey, GgufGlmNames.Glm4Architecture);
+            writer.SetString(GgufChatGlmConfig.NameKey, name);
+            GgufGlm4Config.Write(writer, config);
+        }
+        else
+        {
+            var config = ModelConfigFile.Read(hfFolder).ChatGlm
+                ?? throw new GlmException($"model folder {hfFolder} holds an original GLM model; GGUF conversion covers ChatGLM2/3, GLM-4 (llama.cpp 'chatglm') and GLM-4-0414 ('glm4')");
+            (expected, vocabSize) = (GgufGlmNames.ChatGlmTensors(config), config.PaddedVocabSize);
+            writer.SetString(GgufChatGlmConfig.ArchitectureKey, GgufGlmNames.ChatGlmArchitecture);
+            writer.SetString(GgufChatGlmConfig.NameKey, name);
+            GgufChatGlmConfig.Write(writer, config);
+        }
         using var weights = SafetensorsModel.Open(hfFolder);
         CheckNoExtras(weights.Tensors.Keys.Where(n => !GgufGlmNames.IsIgnoredHf(n)), expected.Select(t => t.Hf), $"model folder {hfFolder}");
-
-        var writer = new GgufWriter();
-        writer.SetString(GgufChatGlmConfig.ArchitectureKey, GgufGlmNames.ChatGlmArchitecture);
-        writer.SetString(GgufChatGlmConfig.NameKey, name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(hfFolder))));
-        GgufChatGlmConfig.Write(writer, config);
         var matrixTypes = new List<GgmlType>();
         foreach (var tensor in expected)
         {
@@ -57,21 +71,33 @@ public static class GgufConvert
             else writer.AddDeferred(tensor.Gguf, target, info.Shape, stream => Encode(weights.ReadFloat32(tensor.Hf), target, stream));
         }
         writer.SetUInt32(GgufChatGlmConfig.FileTypeKey, FileType(matrixTypes));
-        if (HfFolder.Inspect(hfFolder).TokenizerJsonPath is { } tokenizerJson) GgufTokenizerMetadata.Write(writer, tokenizerJson, config.PaddedVocabSize);
+        if (HfFolder.Inspect(hfFolder).TokenizerJsonPath is { } tokenizerJson) GgufTokenizerMetadata.Write(writer, tokenizerJson, vocabSize);
         writer.Write(ggufPath);
     }
 
     /// <summary>
-    /// Writes the <c>chatglm</c> GGUF file <paramref name="ggufPath"/> as an HF folder: config.json (from the metadata
-    /// and tensors, see <see cref="GgufChatGlmConfig.Read"/>) and model.safetensors with every tensor's bytes as they
+    /// Writes the <c>chatglm</c> or <c>glm4</c> GGUF file <paramref name="ggufPath"/> as an HF folder: config.json (from
+    /// the metadata and tensors, see <see cref="GgufChatGlmConfig.Read"/> and <see cref="GgufGlm4Config.Read"/>) and model.safetensors with every tensor's bytes as they
     /// are. The folder is created if missing; existing files of those names are replaced. Throws
     /// <see cref="GlmException"/> naming the file and tensor when a tensor is quantized, unknown, missing or misshapen.
     /// </summary>
     public static void GgufToHf(string ggufPath, string hfFolder)
     {
         using var file = GgufFile.Open(ggufPath);
-        var config = GgufChatGlmConfig.Read(file, TorchDtype(file));
-        var expected = GgufGlmNames.ChatGlmTensors(config);
+        IReadOnlyList<GlmTensorName> expected;
+        Action writeConfig;
+        if (file.Architecture == GgufGlmNames.Glm4Architecture)
+        {
+            var config = GgufGlm4Config.Read(file, TorchDtype(file));
+            expected = GgufGlm4Names.Tensors(config);
+            writeConfig = () => Glm4ConfigFile.Write(hfFolder, config);
+        }
+        else
+        {
+            var config = GgufChatGlmConfig.Read(file, TorchDtype(file));
+            expected = GgufGlmNames.ChatGlmTensors(config);
+            writeConfig = () => ModelConfigFile.Write(hfFolder, config);
+        }
         CheckNoExtras(file.Tensors.Select(t => t.Name), expected.Select(t => t.Gguf), $"GGUF file {ggufPath}");
         var writer = new SafetensorsWriter();
         foreach (var tensor in expected)
@@ -84,7 +110,7 @@ public static class GgufConvert
             writer.AddRaw(tensor.Hf, dtype, tensor.Shape, file.GetBytes(tensor.Gguf));
         }
         writer.SetMetadata("format", "pt");
-        ModelConfigFile.Write(hfFolder, config);
+        writeConfig();
         writer.Write(Path.Combine(hfFolder, SafetensorsModel.SingleFileName));
     }
 
@@ -116,7 +142,7 @@ public static class GgufConvert
         foreach (string name in present)
         {
             if (!known.Contains(name))
-                throw new GlmException($"{where} has tensor '{name}', which the ChatGLM config does not call for (check num_layers, biases and tie_word_embeddings)");
+                throw new GlmException($"{where} has tensor '{name}', which the config does not call for (check num_layers, biases and tie_word_embeddings)");
         }
     }
 

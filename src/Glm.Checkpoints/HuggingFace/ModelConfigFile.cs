@@ -53,8 +53,10 @@ public static class ModelConfigFile
     {
         var architectures = Architectures(root);
         if (architectures.Intersect(TransformersGlmArchitectures).FirstOrDefault() is { } native)
-            throw new GlmException($"{path} describes transformers' {native} layout, which GlmSharp does not read; " +
-                "use the original THUDM checkpoint (model_type \"chatglm\") instead");
+            throw new GlmException(native == Glm4ConfigFile.Architecture
+                ? $"{path} describes a GLM-4-0414 model ({native}), which only the inference engine runs (not training or conversion to the training families)"
+                : $"{path} describes transformers' {native} layout, which GlmSharp does not read; " +
+                  "use the original THUDM checkpoint (model_type \"chatglm\") instead");
 
         if (root.TryGetProperty("model_type", out var modelType) && modelType.ValueKind != JsonValueKind.Null)
         {

@@ -6,18 +6,18 @@ using Glm.Tokenizers;
 namespace Glm.Inference.Generation;
 
 /// <summary>
-/// Runs a prompt through a <see cref="ChatGlm"/> and generates tokens: sampling, stop tokens, stop strings, max tokens,
+/// Runs a prompt through an <see cref="IDecoderModel"/> and generates tokens: sampling, stop tokens, stop strings, max tokens,
 /// and UTF-8-safe streaming text. Each <see cref="Stream"/> starts a new sequence on the model. Not thread-safe (the
 /// model is not). Owns neither the model nor the tokenizer.
 /// </summary>
 public sealed class Generator
 {
-    private readonly ChatGlm _model;
+    private readonly IDecoderModel _model;
     private readonly IGlmTokenizer _tokenizer;
     private readonly int[] _defaultStops;
 
     /// <param name="eosTokenIds">The model's eos ids (e.g. <see cref="Loading.GlmModelFile.EosTokenIds"/>).</param>
-    public Generator(ChatGlm model, IGlmTokenizer tokenizer, IReadOnlyList<int> eosTokenIds)
+    public Generator(IDecoderModel model, IGlmTokenizer tokenizer, IReadOnlyList<int> eosTokenIds)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));

@@ -5,7 +5,8 @@ using Glm.Kernels.Threading;
 namespace Glm.Inference.Layers;
 
 /// <summary>
-/// Causal grouped-query attention over a <see cref="KvCache"/> layer (glm-spec §2.3, §2.8): for token t at position
+/// Causal grouped-query attention over a <see cref="KvCache"/> layer (glm-spec §2.3, §2.8), optionally with a
+/// bidirectional prefix (the original GLM's Part A, §1.1): for token t at position
 /// p = start + t and query head h, <c>ctx[t][h] = softmax_j(q·K[j][g]/√D) · V[j][g]</c> over j ≤ p, with KV group
 /// g = h / (H/Hkv). The softmax runs over blocks of keys with a running maximum (as flash attention does), so no
 /// buffer grows with the context. Rows (t, h) are split across a <see cref="WorkerPool"/>. Create once per model;
@@ -18,7 +19,7 @@ internal sealed class CausalAttention : IRowJob
     private readonly int _heads, _kvHeads, _headDim;
     private readonly float _scale;
     private float[] _qkv = [], _keys = [], _values = [], _ctx = [];
-    private int _qkvStride, _start;
+    private int _qkvStride, _start, _prefix;
 
     public CausalAttention(int heads, int kvHeads, int headDim)
     {
@@ -30,10 +31,14 @@ internal sealed class CausalAttention : IRowJob
 
     /// <summary>
     /// qkv: [T, qkvStride] with Q at the start of each row (H·D, after RoPE); keys/values: the layer's cache, already
-    /// holding positions up to start + T − 1; ctx: [T, H·D] output.
+    /// holding positions up to start + T − 1 (and up to <paramref name="prefixVisible"/> − 1); ctx: [T, H·D] output.
+    /// Every query also sees the first <paramref name="prefixVisible"/> keys, so a prefix attends bidirectionally
+    /// within itself (the original GLM's Part A); 0 is plain causal attention.
     /// </summary>
-    public void Run(WorkerPool pool, float[] qkv, int qkvStride, float[] keys, float[] values, int start, int tokens, float[] ctx)
+    public void Run(WorkerPool pool, float[] qkv, int qkvStride, float[] keys, float[] values, int start, int tokens, float[] ctx,
+        int prefixVisible = 0)
     {
+        _prefix = prefixVisible;
         _qkv = qkv;
         _qkvStride = qkvStride;
         _keys = keys;
@@ -49,7 +54,7 @@ internal sealed class CausalAttention : IRowJob
         Span<float> block = stackalloc float[Block];
         for (int i = startRow; i < endRow; i++)
         {
-            int t = i / _heads, h = i % _heads, g = h / group, n = _start + t + 1;
+            int t = i / _heads, h = i % _heads, g = h / group, n = Math.Max(_start + t + 1, _prefix);
             ReadOnlySpan<float> q = _qkv.AsSpan(t * _qkvStride + h * d, d);
             Span<float> output = _ctx.AsSpan(t * _heads * d + h * d, d);
             output.Clear();

@@ -13,8 +13,7 @@ internal static class GgufWeightReader
         if (arch != GgufGlmNames.ChatGlmArchitecture)
         {
             throw new GlmException($"GGUF file {file.Path} has architecture '{arch ?? "(none)"}'; the inference engine runs " +
-                $"'{GgufGlmNames.ChatGlmArchitecture}' (ChatGLM2/3, GLM-4-9B)" +
-                (arch == GgufGlmNames.Glm4Architecture ? "; 'glm4' (GLM-4-0414, sandwich norms) is not supported yet" : ""));
+                $"'{GgufGlmNames.ChatGlmArchitecture}' (ChatGLM2/3, GLM-4-9B) and '{GgufGlmNames.Glm4Architecture}' (GLM-4-0414)");
         }
         var layout = GgufGlmLayout.Read(file);
         var config = GgufChatGlmConfig.Read(file);
@@ -48,7 +47,7 @@ internal static class GgufWeightReader
         return new ChatGlmWeights(config, embedding, layers, Vector(file, layout.OutputNorm), output);
     }
 
-    private static WeightTensor Matrix(GgufFile file, string name, int rows, int cols)
+    public static WeightTensor Matrix(GgufFile file, string name, int rows, int cols)
     {
         var info = file.GetInfo(name);
         if (info.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q6_K))
@@ -62,7 +61,7 @@ internal static class GgufWeightReader
         return new WeightTensor(name, info.Type, file.GetPointer(name), info.ByteLength, rows, cols);
     }
 
-    private static float[] Vector(GgufFile file, string name)
+    public static float[] Vector(GgufFile file, string name)
     {
         var info = file.GetInfo(name);
         if (info.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16))

@@ -36,7 +36,7 @@ internal static class HfWeightReader
         return new ChatGlmWeights(config, embedding, layers, Vector(model, "transformer.encoder.final_layernorm.weight", c), output);
     }
 
-    private static WeightTensor Matrix(SafetensorsModel model, string name, int rows, int cols)
+    public static WeightTensor Matrix(SafetensorsModel model, string name, int rows, int cols)
     {
         var info = model.GetInfo(name);
         Check(model, info, [rows, cols]);
@@ -50,7 +50,7 @@ internal static class HfWeightReader
         return new WeightTensor(name, type, model.GetPointer(name), info.ByteLength, rows, cols);
     }
 
-    private static float[] Vector(SafetensorsModel model, string name, int length)
+    public static float[] Vector(SafetensorsModel model, string name, int length)
     {
         var info = model.GetInfo(name);
         Check(model, info, [length]);

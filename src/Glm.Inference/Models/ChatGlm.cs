@@ -19,20 +19,23 @@ namespace Glm.Inference.Models;
 ///            x += (silu(u[:F]) ⊙ u[F:])·W2ᵀ
 /// logits = rmsnorm(x)·Woutᵀ                                   // [T, V]
 /// </code>
-/// A prompt is run in batches of up to <see cref="BatchSize"/> tokens (the kernels' gemm); a decode step is one token.
+/// A prompt is run in batches of up to <see cref="BatchSize"/> tokens (the kernels' gemm); a decode step is one token of
+/// one sequence, or of up to <see cref="BatchSize"/> sequences at once (<see cref="DecodeBatch"/>, the same gemm).
 /// Every buffer is allocated in the constructor, so <see cref="Decode"/> allocates nothing. Not thread-safe: one call at
 /// a time. Owns its buffers and KV cache, not the weights (their <see cref="GlmModelFile"/> does) nor the pool.
 /// </summary>
-public sealed class ChatGlm
+public sealed class ChatGlm : IDecoderModel
 {
     private readonly ChatGlmWeights _w;
     private readonly WorkerPool _pool;
     private readonly MatMul _matMul;
     private readonly CausalAttention _attention;
+    private readonly BatchAttention _batchAttention;
     private readonly int _c, _h, _hkv, _d, _f, _v, _qkvSize, _pairs;
     private readonly float _eps;
     private readonly float[] _x, _a, _qkv, _ctx, _tmp, _gu, _g, _logits, _cos, _sin;
     private readonly byte[] _scratch;
+    private readonly KvCache[] _ownCache;
 
     /// <summary>
     /// Prepares a model over <paramref name="weights"/> with a KV cache of <paramref name="contextLength"/> tokens
@@ -54,7 +57,9 @@ public sealed class ChatGlm
         _eps = (float)config.LayerNormEpsilon;
         _matMul = new MatMul(pool);
         Cache = new KvCache(config.NumLayers, ContextLength, _hkv, _d);
+        _ownCache = [Cache];
         _attention = new CausalAttention(_h, _hkv, _d);
+        _batchAttention = new BatchAttention(_h, _hkv, _d, BatchSize);
 
         int b = BatchSize;
         _x = new float[b * _c];
@@ -74,7 +79,7 @@ public sealed class ChatGlm
             Rope.CosSin(p, config.RotaryDim, (float)config.RopeBase, _cos.AsSpan(p * _pairs, _pairs), _sin.AsSpan(p * _pairs, _pairs));
         }
 
-        int scratch = Linear.ScratchBytes(weights.Output, 1);
+        int scratch = Linear.ScratchBytes(weights.Output, b);
         foreach (var layer in weights.Layers)
         {
             foreach (var m in (ReadOnlySpan<WeightTensor>)[layer.Qkv, layer.Dense, layer.GateUp, layer.Down])
@@ -87,76 +92,92 @@ public sealed class ChatGlm
 
     public ChatGlmConfig Config => _w.Config;
 
-    /// <summary>Most tokens one sequence may hold (the KV cache size).</summary>
+    /// <inheritdoc/>
     public int ContextLength { get; }
 
-    /// <summary>Most prompt tokens computed together.</summary>
+    /// <inheritdoc/>
     public int BatchSize { get; }
 
-    /// <summary>Width of a logits row (the padded vocabulary V).</summary>
+    /// <inheritdoc/>
     public int VocabSize => _v;
 
-    /// <summary>The sequence's KV cache; its <see cref="KvCache.Length"/> is the next token's position.</summary>
+    /// <inheritdoc/>
     public KvCache Cache { get; }
 
-    /// <summary>Starts a new sequence.</summary>
+    /// <inheritdoc/>
     public void Reset() => Cache.Clear();
 
-    /// <summary>
-    /// Appends <paramref name="tokens"/> to the sequence and returns the logits after the last one ([V], a view of an
-    /// internal buffer, valid until the next call).
-    /// </summary>
-    public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens)
+    /// <inheritdoc/>
+    public KvCache CreateCache() => new(_w.Layers.Count, ContextLength, _hkv, _d);
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens) => Prefill(Cache, tokens);
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<float> Prefill(KvCache cache, ReadOnlySpan<int> tokens)
     {
         if (tokens.IsEmpty)
         {
             throw new ArgumentException("At least one token is needed.", nameof(tokens));
         }
-        Run(tokens, allLogits: default);
+        Run(cache, tokens, allLogits: default);
         return _logits;
     }
 
-    /// <summary>
-    /// Appends one token and returns the next-token logits ([V], internal buffer, valid until the next call).
-    /// Allocates nothing.
-    /// </summary>
+    /// <inheritdoc/>
     public ReadOnlySpan<float> Decode(int token)
     {
-        Run(new ReadOnlySpan<int>(in token), allLogits: default);
+        BatchAttention.CheckCache(Cache, _w.Layers.Count, _hkv * _d, ContextLength, 1);
+        Batch(new ReadOnlySpan<int>(in token), null, _ownCache, _logits, allRows: true);
         return _logits;
     }
 
-    /// <summary>
-    /// Appends <paramref name="tokens"/> and writes the logits at every one of them into <paramref name="logits"/>
-    /// ([T, V] row-major); for tests and scoring.
-    /// </summary>
+    /// <inheritdoc/>
+    public void DecodeBatch(ReadOnlySpan<int> tokens, ReadOnlySpan<KvCache> caches, Span<float> logits)
+    {
+        BatchAttention.CheckBatch(tokens, caches, logits, _v, BatchSize);
+        foreach (KvCache cache in caches)
+        {
+            BatchAttention.CheckCache(cache, _w.Layers.Count, _hkv * _d, ContextLength, 1);
+        }
+        Batch(tokens, null, caches, logits[..(tokens.Length * _v)], allRows: true);
+    }
+
+    /// <inheritdoc/>
     public void Forward(ReadOnlySpan<int> tokens, Span<float> logits)
     {
         if (logits.Length < (long)tokens.Length * _v)
         {
             throw new ArgumentException($"logits must hold {tokens.Length}·{_v} values.", nameof(logits));
         }
-        Run(tokens, logits);
+        Run(Cache, tokens, logits);
     }
 
-    private void Run(ReadOnlySpan<int> tokens, Span<float> allLogits)
+    private void Run(KvCache cache, ReadOnlySpan<int> tokens, Span<float> allLogits)
     {
-        if (Cache.Length + tokens.Length > ContextLength)
-        {
-            throw new GlmException($"the sequence would hold {Cache.Length + tokens.Length} tokens; the context holds {ContextLength}");
-        }
+        BatchAttention.CheckCache(cache, _w.Layers.Count, _hkv * _d, ContextLength, tokens.Length);
         for (int i = 0; i < tokens.Length; i += BatchSize)
         {
             int n = Math.Min(BatchSize, tokens.Length - i);
             Span<float> rows = allLogits.IsEmpty ? default : allLogits.Slice(i * _v, n * _v);
-            Batch(tokens.Slice(i, n), rows, last: i + n == tokens.Length);
+            bool last = i + n == tokens.Length;
+            Batch(tokens.Slice(i, n), cache, default, !rows.IsEmpty ? rows : last ? _logits : default, allRows: !rows.IsEmpty);
+            if (last && !rows.IsEmpty)
+            {
+                rows.Slice((n - 1) * _v, _v).CopyTo(_logits);
+            }
         }
     }
 
-    /// <summary>One batch of T tokens at positions start .. start + T − 1.</summary>
-    private void Batch(ReadOnlySpan<int> tokens, Span<float> allLogits, bool last)
+    /// <summary>
+    /// One step of T rows. With <paramref name="sequence"/>, the rows are T consecutive tokens of that sequence, at
+    /// positions Length .. Length + T − 1 (a prompt batch); otherwise row t is the next token of the sequence in
+    /// <paramref name="rows"/>[t], at position rows[t].Length (a batched decode step). <paramref name="logits"/> gets
+    /// every row's logits ([T, V]) when <paramref name="allRows"/>, else the last row's ([V]), or nothing when empty.
+    /// </summary>
+    private void Batch(ReadOnlySpan<int> tokens, KvCache? sequence, ReadOnlySpan<KvCache> rows, Span<float> logits, bool allRows)
     {
-        int T = tokens.Length, start = Cache.Length, c = _c, qd = _h * _d, kvRow = _hkv * _d;
+        int T = tokens.Length, start = sequence?.Length ?? 0, c = _c, qd = _h * _d, kvRow = _hkv * _d;
         Span<float> x = _x.AsSpan(0, T * c), a = _a.AsSpan(0, T * c);
         for (int t = 0; t < T; t++)
         {
@@ -170,27 +191,34 @@ public sealed class ChatGlm
         for (int l = 0; l < _w.Layers.Count; l++)
         {
             ChatGlmLayerWeights layer = _w.Layers[l];
-            float[] keys = Cache.Keys[l], values = Cache.Values[l];
 
             // Attention block.
-            RmsNormRows(x, layer.AttnNorm, a, T);
+            RmsNormRows.Apply(x, layer.AttnNorm, _eps, a, T, _c);
             Linear.Apply(_matMul, layer.Qkv, a, T, _qkv, layer.QkvBias, _scratch);
             for (int t = 0; t < T; t++)
             {
-                int p = start + t;
+                KvCache cache = sequence ?? rows[t];
+                int p = sequence is null ? cache.Length : start + t;
                 Span<float> row = _qkv.AsSpan(t * _qkvSize, _qkvSize);
                 ReadOnlySpan<float> cos = _cos.AsSpan(p * _pairs, _pairs), sin = _sin.AsSpan(p * _pairs, _pairs);
                 Rope.Apply(row[..qd], _h, _d, cos, sin);
                 Rope.Apply(row.Slice(qd, kvRow), _hkv, _d, cos, sin);
-                row.Slice(qd, kvRow).CopyTo(keys.AsSpan(p * kvRow, kvRow));
-                row.Slice(qd + kvRow, kvRow).CopyTo(values.AsSpan(p * kvRow, kvRow));
+                row.Slice(qd, kvRow).CopyTo(cache.Keys[l].AsSpan(p * kvRow, kvRow));
+                row.Slice(qd + kvRow, kvRow).CopyTo(cache.Values[l].AsSpan(p * kvRow, kvRow));
             }
-            _attention.Run(_pool, _qkv, _qkvSize, keys, values, start, T, _ctx);
+            if (sequence is null)
+            {
+                _batchAttention.Run(_pool, _qkv, _qkvSize, rows, l, _ctx);
+            }
+            else
+            {
+                _attention.Run(_pool, _qkv, _qkvSize, sequence.Keys[l], sequence.Values[l], start, T, _ctx);
+            }
             Linear.Apply(_matMul, layer.Dense, _ctx.AsSpan(0, T * qd), T, _tmp, layer.DenseBias, _scratch);
             Elementwise.Add(x, _tmp.AsSpan(0, T * c), x);
 
             // MLP block: SwiGLU with the gate first.
-            RmsNormRows(x, layer.FfnNorm, a, T);
+            RmsNormRows.Apply(x, layer.FfnNorm, _eps, a, T, _c);
             Linear.Apply(_matMul, layer.GateUp, a, T, _gu, layer.GateUpBias, _scratch);
             for (int t = 0; t < T; t++)
             {
@@ -199,30 +227,36 @@ public sealed class ChatGlm
             Linear.Apply(_matMul, layer.Down, _g.AsSpan(0, T * _f), T, _tmp, layer.DownBias, _scratch);
             Elementwise.Add(x, _tmp.AsSpan(0, T * c), x);
         }
-        Cache.Length = start + T;
+        Advance(sequence, rows, T);
+        Logits(x, a, T, logits, allRows);
+    }
 
-        if (!allLogits.IsEmpty)
+    private static void Advance(KvCache? sequence, ReadOnlySpan<KvCache> rows, int tokens)
+    {
+        if (sequence is not null)
         {
-            RmsNormRows(x, _w.FinalNorm, a, T);
-            Linear.Apply(_matMul, _w.Output, a, T, allLogits, null, _scratch);
-            if (last)
-            {
-                allLogits.Slice((T - 1) * _v, _v).CopyTo(_logits);
-            }
+            sequence.Length += tokens;
+            return;
         }
-        else if (last)
+        foreach (KvCache cache in rows)
         {
-            Span<float> h = a[..c];
-            Elementwise.RmsNorm(x.Slice((T - 1) * c, c), _w.FinalNorm, _eps, h);
-            Linear.Apply(_matMul, _w.Output, h, 1, _logits, null, _scratch);
+            cache.Length++;
         }
     }
 
-    private void RmsNormRows(ReadOnlySpan<float> x, float[] weight, Span<float> y, int tokens)
+    /// <summary>Final norm and output layer: every row's logits, or the last row's, or none (see <see cref="Batch"/>).</summary>
+    private void Logits(Span<float> x, Span<float> a, int T, Span<float> logits, bool allRows)
     {
-        for (int t = 0; t < tokens; t++)
+        if (allRows)
         {
-            Elementwise.RmsNorm(x.Slice(t * _c, _c), weight, _eps, y.Slice(t * _c, _c));
+            RmsNormRows.Apply(x, _w.FinalNorm, _eps, a, T, _c);
+            Linear.Apply(_matMul, _w.Output, a, T, logits, null, _scratch);
+        }
+        else if (!logits.IsEmpty)
+        {
+            Span<float> h = a[.._c];
+            Elementwise.RmsNorm(x.Slice((T - 1) * _c, _c), _w.FinalNorm, _eps, h);
+            Linear.Apply(_matMul, _w.Output, h, 1, logits, null, _scratch);
         }
     }
 }

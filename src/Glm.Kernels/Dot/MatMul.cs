@@ -11,6 +11,12 @@ namespace Glm.Kernels.Dot;
 /// </summary>
 public sealed unsafe class MatMul
 {
+    /// <summary>
+    /// Multiply-adds below which a chunk of rows is not worth handing to another thread: waking a worker costs more
+    /// than the work (much more when the cores are busy with other processes), so a small product runs on the caller.
+    /// </summary>
+    private const long MinChunkWork = 64 * 1024;
+
     private readonly WorkerPool _pool;
     private readonly RowJob _job = new();
 
@@ -100,7 +106,8 @@ public sealed unsafe class MatMul
             _job.Set(weightType, w, cols, quantized ? ps : (byte*)px, tokens, py, rows, Path);
             try
             {
-                _pool.Run(_job, rows, tokens == 1 ? 16 : Glm.Kernels.Dot.Gemm.RowBlock);
+                long minChunk = Math.Max(tokens == 1 ? 16 : Glm.Kernels.Dot.Gemm.RowBlock, MinChunkWork / ((long)cols * tokens));
+                _pool.Run(_job, rows, (int)Math.Min(minChunk, rows));
             }
             finally
             {

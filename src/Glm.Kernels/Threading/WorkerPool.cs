@@ -11,11 +11,13 @@ public interface IRowJob
 
 /// <summary>
 /// A fixed set of threads that runs parallel-for over row ranges. The calling thread takes part, so a pool of N threads
-/// starts N − 1 workers. <see cref="Run"/> allocates nothing: workers pick chunks of rows from a shared counter, so
-/// every row is executed exactly once; idle workers busy-spin for 200 µs (back-to-back decode calls arrive sooner),
-/// then sleep on a monitor. Size the pool to the cores the process may use: on an oversubscribed machine spinning
-/// threads compete with the work. One <see cref="Run"/> at a time: concurrent calls are serialized on a lock; do not
-/// call <see cref="Run"/> from inside a job. Dispose stops the workers.
+/// starts N − 1 workers. <see cref="Run"/> allocates nothing: the caller and the workers claim chunks of rows from a
+/// shared counter, so every row is executed exactly once, and <see cref="Run"/> returns when every row is done; it
+/// never waits for a worker that has claimed nothing (one not yet scheduled by the OS leaves its chunks to the caller,
+/// which matters when other processes keep the cores busy). Idle workers busy-spin for 200 µs (back-to-back decode
+/// calls arrive sooner), then sleep on a monitor. Size the pool to the cores the process may use: on an oversubscribed
+/// machine spinning threads compete with the work. One <see cref="Run"/> at a time: concurrent calls are serialized on
+/// a lock; do not call <see cref="Run"/> from inside a job. Dispose stops the workers.
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
@@ -24,13 +26,14 @@ public sealed class WorkerPool : IDisposable
 
     private readonly Thread[] _workers;
     private readonly object _wake = new();
-    private readonly object _done = new();
+    private readonly object _finished = new();
     private readonly object _runLock = new();
     private IRowJob? _job;
     private int _count;
     private int _chunk;
-    private int _next;
-    private int _pending;
+    /// <summary>The current call's number (high 32 bits) and its next unclaimed row (low 32 bits), claimed by CAS.</summary>
+    private long _next;
+    private int _done;
     private long _generation;
     private volatile bool _disposed;
     private Exception? _error;
@@ -75,13 +78,18 @@ public sealed class WorkerPool : IDisposable
         }
         lock (_runLock)
         {
+            // The counter moves to a new call number, closed (no row left), before the fields change: a worker that read
+            // the previous call's counter fails its CAS, and one that reads the closed counter claims nothing.
+            long call = (long)(uint)((Volatile.Read(ref _next) >> 32) + 1) << 32;
+            Interlocked.Exchange(ref _next, call | uint.MaxValue);
             // About four chunks per thread balances uneven progress without much counter traffic.
             _chunk = Math.Max(minChunk, (count + ThreadCount * 4 - 1) / (ThreadCount * 4));
             _job = job;
             _count = count;
             _error = null;
-            Volatile.Write(ref _next, 0);
-            Volatile.Write(ref _pending, _workers.Length);
+            Volatile.Write(ref _done, 0);
+            // Opening the rows publishes the fields above to every thread that reads the counter.
+            Volatile.Write(ref _next, call);
             lock (_wake)
             {
                 Interlocked.Increment(ref _generation);
@@ -89,15 +97,15 @@ public sealed class WorkerPool : IDisposable
             }
             Work();
             long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
-            while (Volatile.Read(ref _pending) != 0 && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+            while (Volatile.Read(ref _done) != count && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
             {
                 Thread.SpinWait(20);
             }
-            lock (_done)
+            lock (_finished)
             {
-                while (Volatile.Read(ref _pending) != 0)
+                while (Volatile.Read(ref _done) != count)
                 {
-                    Monitor.Wait(_done);
+                    Monitor.Wait(_finished);
                 }
             }
             _job = null;
@@ -109,24 +117,40 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>Claims and runs chunks of the current call until none is left.</summary>
     private void Work()
     {
-        IRowJob job = _job!;
-        int count = _count, chunk = _chunk;
         while (true)
         {
-            int start = Interlocked.Add(ref _next, chunk) - chunk;
-            if (start >= count)
+            long next = Volatile.Read(ref _next);
+            IRowJob? job = _job;
+            int count = _count, chunk = _chunk;
+            long start = next & uint.MaxValue;
+            if (job is null || start >= count)
             {
                 return;
             }
+            // The CAS succeeds only while this call's chunk is unclaimed, so the call cannot have ended (nor a new one
+            // begun): the fields read above are this call's.
+            if (Interlocked.CompareExchange(ref _next, next + chunk, next) != next)
+            {
+                continue;
+            }
+            int end = (int)Math.Min(count, start + chunk);
             try
             {
-                job.Execute(start, Math.Min(count, start + chunk));
+                job.Execute((int)start, end);
             }
             catch (Exception e)
             {
                 Interlocked.CompareExchange(ref _error, e, null);
+            }
+            if (Interlocked.Add(ref _done, end - (int)start) == count)
+            {
+                lock (_finished)
+                {
+                    Monitor.Pulse(_finished);
+                }
             }
         }
     }
@@ -157,13 +181,6 @@ public sealed class WorkerPool : IDisposable
             }
             seen = Interlocked.Read(ref _generation);
             Work();
-            if (Interlocked.Decrement(ref _pending) == 0)
-            {
-                lock (_done)
-                {
-                    Monitor.Pulse(_done);
-                }
-            }
         }
     }
 

@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+using Glm.Platform;
+using Glm.Server.Gate;
+using Glm.Server.Serving;
+using Microsoft.Extensions.AI;
+
+namespace Glm.Server.Billing;
+
+/// <summary>
+/// Turns the server's view of a request into the platform's metering terms: the <see cref="PlatformCaller"/> the gate
+/// named (<c>AdditionalProperties["caller"]</c>) and the request id the server assigned become the
+/// <see cref="MeteredCall"/> that the <see cref="MeteringChatClient"/> inside it bills, exactly once. Before any
+/// compute, a request id the caller chose and the ledger already holds for the tenant is refused (1231): the ledger
+/// never bills an id twice, so the request must not run twice. After the call, its tokens are charged to the key's
+/// tokens-per-minute window. A call without a <see cref="PlatformCaller"/> is an error. Thread safe if the inner client is.
+/// </summary>
+internal sealed class CallerBillingChatClient(IChatClient inner, IPlatformStore store) : DelegatingChatClient(inner)
+{
+    public const string CallerKey = "caller";
+
+    public override async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var (caller, metered) = await PrepareAsync(options, cancellationToken);
+        var response = await base.GetResponseAsync(messages, metered, cancellationToken);
+        caller.Lease?.ChargeTokens(response.Usage?.TotalTokenCount ?? 0);
+        return response;
+    }
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (caller, metered) = await PrepareAsync(options, cancellationToken);
+        long? reported = null;
+        long outputUpdates = 0;
+        try
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(messages, metered, cancellationToken))
+            {
+                foreach (var content in update.Contents)
+                {
+                    if (content is UsageContent usage)
+                        reported = Math.Max(reported ?? 0, usage.Details.TotalTokenCount ?? 0);
+                    else
+                        outputUpdates++;
+                }
+                yield return update;
+            }
+        }
+        finally
+        {
+            // A stream abandoned before its usage report: one token per update with output, as metering counts it.
+            caller.Lease?.ChargeTokens(reported ?? outputUpdates);
+        }
+    }
+
+    private async Task<(PlatformCaller Caller, ChatOptions Options)> PrepareAsync(ChatOptions? options, CancellationToken cancellationToken)
+    {
+        var properties = options?.AdditionalProperties;
+        if (properties?.TryGetValue(CallerKey, out object? value) != true || value is not PlatformCaller caller)
+            throw new InvalidOperationException($"A billed chat call needs a {nameof(PlatformCaller)} in AdditionalProperties[\"{CallerKey}\"].");
+        if (properties.TryGetValue(ChatRunner.RequestIdKey, out object? id) != true || id is not string requestId)
+            throw new InvalidOperationException($"A billed chat call needs a request id in AdditionalProperties[\"{ChatRunner.RequestIdKey}\"].");
+        if (properties.ContainsKey(ChatRunner.CallerRequestIdKey) && await AlreadyBilledAsync(caller.Identity.TenantId, requestId, cancellationToken))
+            throw new ApiException(400, "1231", $"request_id {requestId} was already used; send a new one for each request", "request_id");
+
+        var inner = options!.Clone();
+        inner.AdditionalProperties = properties.Clone();
+        inner.AdditionalProperties.Remove(CallerKey);
+        inner.AdditionalProperties.Remove(ChatRunner.CallerRequestIdKey);
+        return (caller, new MeteredCall(caller.Identity, requestId).ForCaller(inner));
+    }
+
+    // The store looks rows up by tenant and time only, so this reads the tenant's rows; it runs only for ids that
+    // callers choose themselves.
+    private async Task<bool> AlreadyBilledAsync(string tenantId, string requestId, CancellationToken cancellationToken)
+    {
+        var rows = await store.ListUsageAsync(tenantId, DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow.AddDays(1), cancellationToken);
+        return rows.Any(r => r.RequestId == requestId);
+    }
+}

@@ -1,0 +1,46 @@
+using Glm.Inference.Chat;
+using Glm.Inference.Loading;
+using Glm.Platform;
+using Glm.Server.Billing;
+using Glm.Server.Models;
+using Glm.Server.Serving;
+using Glm.Tokenizers;
+using Microsoft.Extensions.AI;
+
+namespace Glm.Server.Engine;
+
+/// <summary>
+/// Serves registry entries with GlmSharp's CPU engine. A chat entry's checkpoint (a Hugging Face folder or a .gguf
+/// file) is opened with <see cref="GlmChatClient.Open"/> on the entry's first request, with its context window, and
+/// counted with the model's own tokenizer. With a platform store, every call is billed:
+/// caller and request id (<see cref="CallerBillingChatClient"/>) -> <c>UseMetering</c> -> the engine under the
+/// public name. A checkpoint that does not exist (yet) is a 503 with code 1211 naming the path, at each request until
+/// it appears; the server itself starts without it.
+/// </summary>
+public static class EngineBackends
+{
+    /// <param name="threads">Worker threads per model (0: all cores).</param>
+    /// <param name="billing">The ledger to bill every chat call to; null serves unbilled (no authentication).</param>
+    public static ModelBackendFactory Create(int threads, IPlatformStore? billing) => entry => Open(entry, threads, billing);
+
+    /// <summary>True when <paramref name="entry"/>'s checkpoint exists, so its first request can load it.</summary>
+    public static bool IsPresent(ModelEntry entry) => Directory.Exists(entry.Checkpoint) || File.Exists(entry.Checkpoint);
+
+    private static ModelBackend Open(ModelEntry entry, int threads, IPlatformStore? billing)
+    {
+        if (entry.Kind != ModelKind.Chat)
+            throw ApiException.Unsupported(entry.Name, "embeddings on the CPU engine");
+        if (!IsPresent(entry))
+            throw new ApiException(503, "1211", $"model {entry.Name} is not available: its checkpoint {entry.Checkpoint} does not exist");
+
+        IGlmTokenizer tokenizer;
+        using (var file = GlmModelFile.Open(entry.Checkpoint))
+            tokenizer = file.LoadTokenizer();
+        IChatClient engine = GlmChatClient.Open(entry.Checkpoint, threads, entry.ContextWindow);
+        var builder = new ChatClientBuilder(engine);
+        if (billing is not null)
+            builder.Use(inner => new CallerBillingChatClient(inner, billing)).UseMetering(new UsageLedger(billing));
+        var chat = builder.Use(inner => new ServedModelChatClient(inner, entry.Name, tokenizer)).Build();
+        return new ModelBackend(chat, null, new EnginePromptTokenizer(tokenizer));
+    }
+}

@@ -1,0 +1,40 @@
+using Glm.Server.Engine;
+using Glm.Server.Models;
+using Glm.Server.Tests.Api;
+
+namespace Glm.Server.Tests.Engine;
+
+/// <summary>The engine served without a platform (<c>glm serve --no-auth</c>): no key needed, nothing billed.</summary>
+public sealed class UnbilledEngineTests
+{
+    [Fact]
+    public async Task Without_a_platform_anyone_is_served_by_the_engine()
+    {
+        string folder = Directory.CreateTempSubdirectory("glm-unbilled-").FullName;
+        try
+        {
+            TinyGguf.Write(folder);
+            string registry = Path.Combine(folder, "serve.json");
+            await File.WriteAllTextAsync(registry, """{ "models": { "glm-4": { "checkpoint": "tiny.gguf", "context_window": 1024 } } }""");
+            await using var app = GlmServer.Build(new GlmServerOptions
+            {
+                Registry = ModelRegistry.Load(registry),
+                Backends = EngineBackends.Create(threads: 1, billing: null),
+                Urls = "http://127.0.0.1:0",
+            });
+            await app.StartAsync();
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+
+            var (status, body) = await http.PostJsonAsync("/v1/chat/completions",
+                """{"model":"glm-4","max_tokens":3,"messages":[{"role":"user","content":"Hello"}]}""");
+            Assert.Equal(200, status);
+            Assert.Equal("glm-4", (string?)body["model"]);
+            Assert.InRange((int)body["usage"]!["completion_tokens"]!, 1, 3);
+            await app.StopAsync();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
