@@ -5,6 +5,7 @@ var root = new RootCommand("glm: train, evaluate and run GLM language models (bl
 {
     TokenizerCommand.Create(),
     TrainCommand.Create(),
+    DataCommand.Create(),
     EvalCommand.Create(),
     InfillCommand.Create(),
     GenerateCommand.Create(),

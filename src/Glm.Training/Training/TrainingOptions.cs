@@ -10,6 +10,9 @@ public enum TrainingObjective
 
     /// <summary>Plain next-token prediction, the baseline GLM is compared against.</summary>
     LeftToRight,
+
+    /// <summary>Supervised fine-tuning on conversations in the GLM-4 chat format, loss on assistant replies only.</summary>
+    Chat,
 }
 
 /// <summary>
