@@ -11,6 +11,7 @@ var root = new RootCommand("glm: train, evaluate and run GLM language models (bl
     GenerateCommand.Create(),
     LogitsCommand.Create(),
     ConvertCommand.Create(),
+    ExportCommand.Create(),
     ConvertCommand.CreateQuantize(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -40,12 +40,13 @@ internal static class TrainCommand
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every N steps", DefaultValueFactory = _ => 100 };
         var saveEvery = new Option<int>("--save-every") { Description = "Checkpoint every N steps", DefaultValueFactory = _ => 100 };
         var mix = new Option<string>("--mix") { Description = "Blank-infilling mode mix token,sentence,document ([MASK],[sMASK],[gMASK]); must sum to 1", DefaultValueFactory = _ => "0.5,0.3,0.2" };
+        var device = new Option<string?>("--device") { Description = "cpu (default), cuda or cuda:N; with --resume, moves the run to that device. CUDA needs libtorch's CUDA libraries on LD_LIBRARY_PATH" };
         var timeLimit = new Option<double>("--time-limit") { Description = "Stop (with a checkpoint) after this many minutes; continue later with --resume" };
 
         var command = new Command("train", "Train a GLM model; Ctrl+C or --time-limit checkpoint, --resume continues exactly")
         {
             data, output, resume, evalData, tokenizer, initFrom, vocab, family, objective, layers, hidden, heads, kvHeads, ffn, tie,
-            seqLen, batch, accum, steps, lr, warmup, clip, seed, evalEvery, saveEvery, mix, timeLimit,
+            seqLen, batch, accum, steps, lr, warmup, clip, seed, evalEvery, saveEvery, mix, timeLimit, device,
         };
         command.SetAction((parse, cancel) => CliRunner.Run(() =>
         {
@@ -54,7 +55,7 @@ internal static class TrainCommand
             Trainer trainer;
             if (parse.GetValue(resume))
             {
-                trainer = Trainer.Resume(outDir, limit);
+                trainer = Trainer.Resume(outDir, limit, parse.GetValue(device));
             }
             else
             {
@@ -79,6 +80,7 @@ internal static class TrainCommand
                     WarmupSteps = parse.GetValue(warmup),
                     GradClip = parse.GetValue(clip),
                     Seed = parse.GetValue(seed),
+                    Device = parse.GetValue(device) ?? "cpu",
                     EvalInterval = parse.GetValue(evalEvery),
                     CheckpointInterval = parse.GetValue(saveEvery),
                     TimeLimitSeconds = limit ?? 0,

@@ -75,7 +75,7 @@ public static class Evaluator
     public static (double Nll, long Tokens, long Correct) Score(IGlmLanguageModel model, IReadOnlyList<InfillSample> samples)
     {
         using var scope = NewDisposeScope();
-        using var batch = Batch.From(samples, model.Family);
+        using var batch = Batch.From(samples, model.Family, model.parameters().First().device);
         var logits = model.Logits(batch.InputIds, batch.PositionIds, batch.BlockPositionIds, batch.PartALength);
         double nll = MaskedLoss.SumNll(logits, batch.TargetIds, batch.LossMask).item<float>();
         long correct = MaskedLoss.CorrectCount(logits, batch.TargetIds, batch.LossMask);

@@ -32,7 +32,7 @@ public sealed class Trainer : IDisposable
         _o = state.Options;
         _state = state;
         _metrics = new MetricsLog(Path.Combine(run.OutDir, "metrics.jsonl"), state.Step);
-        _peakFlops = Throughput.MeasurePeakMatmulFlops();
+        _peakFlops = Throughput.MeasurePeakMatmulFlops(run.Device);
         if (state.Step == 0) _metrics.AppendBaseline(run.UnigramLoss, _peakFlops, run.Model.ParameterCount);
     }
 
@@ -75,10 +75,10 @@ public sealed class Trainer : IDisposable
     /// Continues the run whose last checkpoint is in <paramref name="outDir"/>, exactly where it stopped. A time limit
     /// belongs to one invocation: the earlier one's is not carried over.
     /// </summary>
-    public static Trainer Resume(string outDir, double? timeLimitSeconds = null)
+    public static Trainer Resume(string outDir, double? timeLimitSeconds = null, string? device = null)
     {
         var state = TrainerCheckpoint.LoadState(outDir);
-        state = state with { Options = state.Options with { TimeLimitSeconds = timeLimitSeconds ?? 0 } };
+        state = state with { Options = state.Options with { TimeLimitSeconds = timeLimitSeconds ?? 0, Device = device ?? state.Options.Device } };
         var run = TrainingRun.Open(outDir, state);
         return new Trainer(run, state);
     }
@@ -154,7 +154,7 @@ public sealed class Trainer : IDisposable
         foreach (var samples in micro)
         {
             using var scope = NewDisposeScope();
-            using var batch = Batch.From(samples, _run.Model.Family);
+            using var batch = Batch.From(samples, _run.Model.Family, _run.Device);
             var logits = _run.Model.Logits(batch.InputIds, batch.PositionIds, batch.BlockPositionIds, batch.PartALength);
             var loss = MaskedLoss.SumNll(logits, batch.TargetIds, batch.LossMask) / Math.Max(1, targets);
             loss.backward();
@@ -183,15 +183,15 @@ public sealed class Trainer : IDisposable
             : Evaluator.Evaluate(_run.Model, _o.Objective, _run.EvalChunks, _run.EvalIds, _o.SeqLength,
                 _o.Objective == TrainingObjective.Infill ? _run.TokenBlanks : null, _state.Step);
         _metrics.Append(result);
-        _peakFlops = Math.Max(_peakFlops, Throughput.MeasurePeakMatmulFlops());
+        _peakFlops = Math.Max(_peakFlops, Throughput.MeasurePeakMatmulFlops(_run.Device));
         return result;
     }
 
     private void SaveCheckpoint(double elapsedSeconds)
     {
         _state = _state with { ElapsedSeconds = elapsedSeconds };
-        TrainerCheckpoint.Save(_run, _state);
         _run.Export();
+        TrainerCheckpoint.Save(_run, _state);
         LossPicture.Write(_run.OutDir, _metrics, _run.UnigramLoss,
             $"{_run.Model.Family.ToString().ToLowerInvariant()} ({_o.Objective}), {_run.Model.ParameterCount / 1e6:0.##}M parameters");
     }

@@ -41,6 +41,9 @@ public sealed record TrainingOptions
 
     public long Seed { get; init; } = 1234;
 
+    /// <summary>Where tensors live: cpu, cuda or cuda:N (<see cref="TrainingDevice"/>).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Evaluate on held-out data every this many steps (and at the end); 0 only at the end.</summary>
     public int EvalInterval { get; init; } = 200;
 

@@ -25,6 +25,9 @@ internal sealed class TrainingRun : IDisposable
     public required AdamW Optimizer { get; init; }
     public required ByteLevelBpeTokenizer Tokenizer { get; init; }
     public required ISampleSource Samples { get; init; }
+
+    /// <summary>Where the model's tensors live (<see cref="TrainingOptions.Device"/>).</summary>
+    public required Device Device { get; init; }
     public required BlankInfillingCollator TokenBlanks { get; init; }
 
     /// <summary>Held-out token chunks (pretraining), scored by <see cref="EvalSamples"/>.</summary>
@@ -49,10 +52,12 @@ internal sealed class TrainingRun : IDisposable
         string target = Path.Combine(outDir, "tokenizer.json");
         if (Path.GetFullPath(tokenizerPath) != Path.GetFullPath(target)) tokenizer.Save(target);
         ModelConfigFile.Write(outDir, config);
+        var device = TrainingDevice.Prepare(options.Device);
         var model = GlmModels.Create(config.Match<object>(g => g, c => c), options.Seed);
         try
         {
             if (initFrom is not null) WeightsFile.Load(model, Path.Combine(initFrom, "model.safetensors"));
+            ((nn.Module)model).to(device);
             return Build(outDir, config, model, tokenizer, dataFiles, evalFile, options, start: null);
         }
         catch
@@ -66,7 +71,9 @@ internal sealed class TrainingRun : IDisposable
     {
         var config = ModelConfigFile.Read(outDir);
         var tokenizer = ByteLevelBpeTokenizer.Load(Path.Combine(outDir, "tokenizer.json"));
+        var device = TrainingDevice.Prepare(state.Options.Device);
         var model = GlmModels.Create(config.Match<object>(g => g, c => c), state.Options.Seed);
+        ((nn.Module)model).to(device);
         var run = Build(outDir, config, model, tokenizer, state.DataFiles, state.EvalFile, state.Options, state.Stream);
         TrainerCheckpoint.LoadInto(run);
         return run;
@@ -104,6 +111,7 @@ internal sealed class TrainingRun : IDisposable
             Optimizer = CreateOptimizer(model, o),
             Tokenizer = tokenizer,
             Samples = new PackedSampleSource(stream, collator),
+            Device = model.parameters().First().device,
             TokenBlanks = blanks,
             EvalChunks = evalChunks,
             ChatEval = [],
@@ -141,6 +149,7 @@ internal sealed class TrainingRun : IDisposable
             Optimizer = CreateOptimizer(model, o),
             Tokenizer = tokenizer,
             Samples = new ChatSampleSource(training, o.SeqLength, tokenizer.Special.EndOfText, o.Seed, start),
+            Device = model.parameters().First().device,
             TokenBlanks = blanks,
             EvalChunks = [],
             ChatEval = evalSamples,
