@@ -17,11 +17,12 @@ internal static class DataCommand
         var output = new Option<FileInfo>("--out") { Description = "Chat JSONL to write: one {\"messages\": [{\"role\", \"content\"}, ...]} per line", Required = true };
         var maxChars = new Option<int>("--max-chars") { Description = "Drop conversations longer than this many characters (0 keeps all); small models learn best from short ones", DefaultValueFactory = _ => 0 };
         var maxTurns = new Option<int>("--max-turns") { Description = "Keep at most this many turns of each conversation, ending on an assistant reply (0 keeps all)", DefaultValueFactory = _ => 0 };
+        var limit = new Option<int>("--limit") { Description = "Write at most this many conversations, taken evenly across the inputs (0 writes all)", DefaultValueFactory = _ => 0 };
         var system = new Option<string?>("--system") { Description = "A system message to put first in every conversation" };
 
         var chat = new Command("chat", "Convert dialogue datasets to chat JSONL for fine-tuning")
         {
-            format, input, output, maxChars, maxTurns, system,
+            format, input, output, maxChars, maxTurns, limit, system,
         };
         chat.SetAction(parse => CliRunner.Run(() =>
         {
@@ -45,6 +46,15 @@ internal static class DataCommand
                     lines.Add(ChatFormats.ToJsonLine(turns));
                     kept++;
                 }
+            }
+            int most = parse.GetValue(limit);
+            if (most > 0 && lines.Count > most)
+            {
+                // every k-th conversation, so the subset spans all inputs rather than the first file only
+                double step = (double)lines.Count / most;
+                lines = Enumerable.Range(0, most).Select(i => lines[(int)(i * step)]).ToList();
+                dropped += kept - most;
+                kept = most;
             }
             if (kept == 0) throw new GlmException($"no conversation left to write (dropped {dropped}); raise --max-chars or check --format");
             AtomicFile.WriteAllText(parse.GetValue(output)!.FullName, string.Join('\n', lines) + "\n");
