@@ -54,6 +54,19 @@ public class ChatFineTuningTests(TrainedRunFixture run) : IClassFixture<TrainedR
     }
 
     [Fact]
+    public void Data_chat_limits_and_filters_conversations()
+    {
+        string limited = Path.Combine(run.Root, "limited.jsonl");
+        var result = GlmProcess.Run("data", "chat", "--format", "chatterbot", "--input", WriteChatterBot(), "--out", limited, "--limit", "10");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Equal(10, File.ReadAllLines(limited).Length);
+
+        var none = GlmProcess.Run("data", "chat", "--format", "chatterbot", "--input", WriteChatterBot(), "--out", limited, "--max-chars", "5");
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains("no conversation left to write (dropped 40)", none.Stderr);
+    }
+
+    [Fact]
     public void Chat_fine_tuning_without_a_model_to_start_from_is_a_clear_error()
     {
         string data = Path.Combine(run.Root, "one.jsonl");
