@@ -5,11 +5,13 @@ var root = new RootCommand("glm: train, evaluate and run GLM language models (bl
 {
     TokenizerCommand.Create(),
     TrainCommand.Create(),
+    DataCommand.Create(),
     EvalCommand.Create(),
     InfillCommand.Create(),
     GenerateCommand.Create(),
     LogitsCommand.Create(),
     ConvertCommand.Create(),
+    ExportCommand.Create(),
     ConvertCommand.CreateQuantize(),
     KeysCommand.Create(),
     UsageCommand.Create(),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Glm.Core;
+using Glm.Checkpoints.HuggingFace;
 using Glm.Core.Configs;
 using Glm.Training.Training;
 using Spectre.Console;
@@ -19,8 +20,9 @@ internal static class TrainCommand
         var vocab = new Option<int>("--vocab-size") { Description = "Vocabulary of the tokenizer trained when --tokenizer is not given", DefaultValueFactory = _ => 2048 };
         var family = new Option<string>("--family") { Description = "glm (the paper's model, 2-D positions) or chatglm (GLM-4 decoder)", DefaultValueFactory = _ => "glm" };
         family.AcceptOnlyFromAmong("glm", "chatglm");
-        var objective = new Option<string>("--objective") { Description = "infill (GLM blank infilling) or lm (left-to-right baseline)", DefaultValueFactory = _ => "infill" };
-        objective.AcceptOnlyFromAmong("infill", "lm");
+        var objective = new Option<string>("--objective") { Description = "infill (GLM blank infilling), lm (left-to-right baseline) or chat (fine-tuning on --data chat JSONL, {\"messages\": [...]} per line, loss on assistant replies; use with --init-from)", DefaultValueFactory = _ => "infill" };
+        objective.AcceptOnlyFromAmong("infill", "lm", "chat");
+        var initFrom = new Option<DirectoryInfo?>("--init-from") { Description = "Start from this trained model folder's weights, config and tokenizer (fine-tuning or continued pretraining); size options are then ignored" };
         var layers = new Option<int>("--layers") { Description = "Transformer layers", DefaultValueFactory = _ => 4 };
         var hidden = new Option<int>("--hidden") { Description = "Model width", DefaultValueFactory = _ => 128 };
         var heads = new Option<int>("--heads") { Description = "Attention heads", DefaultValueFactory = _ => 4 };
@@ -38,12 +40,13 @@ internal static class TrainCommand
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every N steps", DefaultValueFactory = _ => 100 };
         var saveEvery = new Option<int>("--save-every") { Description = "Checkpoint every N steps", DefaultValueFactory = _ => 100 };
         var mix = new Option<string>("--mix") { Description = "Blank-infilling mode mix token,sentence,document ([MASK],[sMASK],[gMASK]); must sum to 1", DefaultValueFactory = _ => "0.5,0.3,0.2" };
+        var device = new Option<string?>("--device") { Description = "cpu (default), cuda or cuda:N; with --resume, moves the run to that device. CUDA needs libtorch's CUDA libraries on LD_LIBRARY_PATH" };
         var timeLimit = new Option<double>("--time-limit") { Description = "Stop (with a checkpoint) after this many minutes; continue later with --resume" };
 
         var command = new Command("train", "Train a GLM model; Ctrl+C or --time-limit checkpoint, --resume continues exactly")
         {
-            data, output, resume, evalData, tokenizer, vocab, family, objective, layers, hidden, heads, kvHeads, ffn, tie,
-            seqLen, batch, accum, steps, lr, warmup, clip, seed, evalEvery, saveEvery, mix, timeLimit,
+            data, output, resume, evalData, tokenizer, initFrom, vocab, family, objective, layers, hidden, heads, kvHeads, ffn, tie,
+            seqLen, batch, accum, steps, lr, warmup, clip, seed, evalEvery, saveEvery, mix, timeLimit, device,
         };
         command.SetAction((parse, cancel) => CliRunner.Run(() =>
         {
@@ -52,7 +55,7 @@ internal static class TrainCommand
             Trainer trainer;
             if (parse.GetValue(resume))
             {
-                trainer = Trainer.Resume(outDir, limit);
+                trainer = Trainer.Resume(outDir, limit, parse.GetValue(device));
             }
             else
             {
@@ -68,7 +71,7 @@ internal static class TrainCommand
                     parse.GetValue(layers), parse.GetValue(hidden), parse.GetValue(heads), parse.GetValue(kvHeads), parse.GetValue(ffn), parse.GetValue(seqLen), parse.GetValue(tie));
                 var options = new TrainingOptions
                 {
-                    Objective = parse.GetValue(objective) == "lm" ? TrainingObjective.LeftToRight : TrainingObjective.Infill,
+                    Objective = parse.GetValue(objective) switch { "lm" => TrainingObjective.LeftToRight, "chat" => TrainingObjective.Chat, _ => TrainingObjective.Infill },
                     SeqLength = parse.GetValue(seqLen),
                     BatchSize = parse.GetValue(batch),
                     GradAccumulation = parse.GetValue(accum),
@@ -77,6 +80,7 @@ internal static class TrainCommand
                     WarmupSteps = parse.GetValue(warmup),
                     GradClip = parse.GetValue(clip),
                     Seed = parse.GetValue(seed),
+                    Device = parse.GetValue(device) ?? "cpu",
                     EvalInterval = parse.GetValue(evalEvery),
                     CheckpointInterval = parse.GetValue(saveEvery),
                     TimeLimitSeconds = limit ?? 0,
@@ -85,10 +89,22 @@ internal static class TrainCommand
                     DocumentSpanProbability = Mix(parse.GetValue(mix)!)[2],
                 }.Validate();
                 var paths = files.Select(f => f.FullName).ToList();
-                var config = ModelConfig(parse.GetValue(vocab));  // checks the sizes before any tokenizer work
-                string tokenizerPath = parse.GetValue(tokenizer)?.FullName ?? TrainTokenizer(paths, parse.GetValue(vocab), outDir);
-                config = ModelConfig(Glm.Tokenizers.ByteLevelBpeTokenizer.Load(tokenizerPath).VocabSize);
-                trainer = Trainer.StartNew(outDir, config, tokenizerPath, paths, eval?.FullName, options);
+                if (parse.GetValue(initFrom) is { } init)
+                {
+                    if (!init.Exists) throw new GlmException($"--init-from {init.FullName} does not exist");
+                    string initTokenizer = Path.Combine(init.FullName, "tokenizer.json");
+                    if (!File.Exists(initTokenizer)) throw new GlmException($"--init-from {init.FullName} has no tokenizer.json");
+                    trainer = Trainer.StartNew(outDir, ModelConfigFile.Read(init.FullName), initTokenizer, paths, eval?.FullName, options, init.FullName);
+                }
+                else
+                {
+                    if (options.Objective == TrainingObjective.Chat && parse.GetValue(tokenizer) is null)
+                        throw new GlmException("--objective chat fine-tunes a trained model: give --init-from MODEL_DIR (or --tokenizer to start from random weights)");
+                    var config = ModelConfig(parse.GetValue(vocab));  // checks the sizes before any tokenizer work
+                    string tokenizerPath = parse.GetValue(tokenizer)?.FullName ?? TrainTokenizer(paths, parse.GetValue(vocab), outDir);
+                    config = ModelConfig(Glm.Tokenizers.ByteLevelBpeTokenizer.Load(tokenizerPath).VocabSize);
+                    trainer = Trainer.StartNew(outDir, config, tokenizerPath, paths, eval?.FullName, options);
+                }
             }
             using (trainer)
             {

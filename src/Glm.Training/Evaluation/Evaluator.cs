@@ -45,11 +45,37 @@ public static class Evaluator
         }
     }
 
+    /// <summary>Mean loss over the loss-carrying positions of ready-made samples (e.g. held-out chat replies).</summary>
+    public static EvalResult EvaluateSamples(IGlmLanguageModel model, IReadOnlyList<InfillSample> samples, int step, int batchSize = 8)
+    {
+        var module = (nn.Module)model;
+        bool wasTraining = module.training;
+        module.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            double nll = 0;
+            long tokens = 0;
+            for (int start = 0; start < samples.Count; start += batchSize)
+            {
+                (double batchNll, long batchTokens, _) = Score(model, samples.Skip(start).Take(batchSize).ToList());
+                nll += batchNll;
+                tokens += batchTokens;
+            }
+            double loss = tokens == 0 ? double.NaN : nll / tokens;
+            return new EvalResult(step, loss, Math.Exp(loss), null, tokens);
+        }
+        finally
+        {
+            module.train(wasTraining);
+        }
+    }
+
     /// <summary>Sum of NLL, number of scored tokens and arg-max hits over one batch of samples.</summary>
     public static (double Nll, long Tokens, long Correct) Score(IGlmLanguageModel model, IReadOnlyList<InfillSample> samples)
     {
         using var scope = NewDisposeScope();
-        using var batch = Batch.From(samples, model.Family);
+        using var batch = Batch.From(samples, model.Family, model.parameters().First().device);
         var logits = model.Logits(batch.InputIds, batch.PositionIds, batch.BlockPositionIds, batch.PartALength);
         double nll = MaskedLoss.SumNll(logits, batch.TargetIds, batch.LossMask).item<float>();
         long correct = MaskedLoss.CorrectCount(logits, batch.TargetIds, batch.LossMask);

@@ -29,7 +29,7 @@ public sealed class Batch : IDisposable
     /// </summary>
     public static int SequencePosition(int position, int blockPosition) => position + blockPosition;
 
-    public static Batch From(IReadOnlyList<InfillSample> samples, ModelFamily family)
+    public static Batch From(IReadOnlyList<InfillSample> samples, ModelFamily family, Device? device = null)
     {
         int b = samples.Count, t = samples[0].InputIds.Length;
         var ids = new long[b * t];
@@ -56,12 +56,12 @@ public sealed class Batch : IDisposable
         }
         return new Batch
         {
-            InputIds = tensor(ids, [b, t]),
-            PositionIds = tensor(pos, [b, t]),
-            BlockPositionIds = tensor(block, [b, t]),
-            PartALength = tensor(partA, [b]),
-            TargetIds = tensor(targets, [b, t]),
-            LossMask = tensor(mask, [b, t]),
+            InputIds = tensor(ids, [b, t], device: device),
+            PositionIds = tensor(pos, [b, t], device: device),
+            BlockPositionIds = tensor(block, [b, t], device: device),
+            PartALength = tensor(partA, [b], device: device),
+            TargetIds = tensor(targets, [b, t], device: device),
+            LossMask = tensor(mask, [b, t], device: device),
             TargetCount = count,
         };
     }

@@ -32,7 +32,7 @@ public sealed class Trainer : IDisposable
         _o = state.Options;
         _state = state;
         _metrics = new MetricsLog(Path.Combine(run.OutDir, "metrics.jsonl"), state.Step);
-        _peakFlops = Throughput.MeasurePeakMatmulFlops();
+        _peakFlops = Throughput.MeasurePeakMatmulFlops(run.Device);
         if (state.Step == 0) _metrics.AppendBaseline(run.UnigramLoss, _peakFlops, run.Model.ParameterCount);
     }
 
@@ -52,15 +52,18 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// Starts a fresh run: writes config.json and tokenizer.json into <paramref name="outDir"/>.
     /// <paramref name="modelConfig"/> is a <see cref="GlmConfig"/> or a <see cref="ChatGlmConfig"/>.
+    /// <paramref name="initFrom"/>, when given, is a trained model folder (same config) whose weights start the run:
+    /// fine-tuning, or continued pretraining on other data.
     /// </summary>
     public static Trainer StartNew(string outDir, ModelConfig modelConfig, string tokenizerPath, IReadOnlyList<string> dataFiles,
-        string? evalFile, TrainingOptions options)
+        string? evalFile, TrainingOptions options, string? initFrom = null)
     {
         options.Validate();
-        var run = TrainingRun.Create(outDir, modelConfig, tokenizerPath, dataFiles, evalFile, options);
+        var run = TrainingRun.Create(outDir, modelConfig, tokenizerPath, dataFiles, evalFile, options, initFrom);
         var state = new TrainerState
         {
-            Stream = run.Stream.Position,
+            Stream = run.Samples.Position,
+            InitFrom = initFrom is null ? null : Path.GetFullPath(initFrom),
             Options = options,
             DataFiles = dataFiles.Select(Path.GetFullPath).ToList(),
             EvalFile = evalFile is null ? null : Path.GetFullPath(evalFile),
@@ -68,11 +71,14 @@ public sealed class Trainer : IDisposable
         return new Trainer(run, state);
     }
 
-    /// <summary>Continues the run whose last checkpoint is in <paramref name="outDir"/>, exactly where it stopped.</summary>
-    public static Trainer Resume(string outDir, double? timeLimitSeconds = null)
+    /// <summary>
+    /// Continues the run whose last checkpoint is in <paramref name="outDir"/>, exactly where it stopped. A time limit
+    /// belongs to one invocation: the earlier one's is not carried over.
+    /// </summary>
+    public static Trainer Resume(string outDir, double? timeLimitSeconds = null, string? device = null)
     {
         var state = TrainerCheckpoint.LoadState(outDir);
-        if (timeLimitSeconds is { } limit) state = state with { Options = state.Options with { TimeLimitSeconds = limit } };
+        state = state with { Options = state.Options with { TimeLimitSeconds = timeLimitSeconds ?? 0, Device = device ?? state.Options.Device } };
         var run = TrainingRun.Open(outDir, state);
         return new Trainer(run, state);
     }
@@ -105,7 +111,7 @@ public sealed class Trainer : IDisposable
             {
                 Step = _state.Step + 1,
                 TokensSeen = _state.TokensSeen + tokensPerStep,
-                Stream = _run.Stream.Position,
+                Stream = _run.Samples.Position,
             };
             var elapsed = TimeSpan.FromSeconds(startElapsed + clock.Elapsed.TotalSeconds);
             var progress = new TrainingProgress(_state.Step, _o.Steps, loss, lr, _state.TokensSeen, smoothedRate,
@@ -138,7 +144,7 @@ public sealed class Trainer : IDisposable
             var samples = new List<InfillSample>();
             for (int i = 0; i < _o.BatchSize; i++)
             {
-                var sample = _run.Collator.Build(_run.NextChunk(), SampleRandom(_state.Step, m * _o.BatchSize + i));
+                var sample = _run.Samples.Next(SampleRandom(_state.Step, m * _o.BatchSize + i));
                 targets += sample.LossMask.Count(x => x > 0);
                 samples.Add(sample);
             }
@@ -148,7 +154,7 @@ public sealed class Trainer : IDisposable
         foreach (var samples in micro)
         {
             using var scope = NewDisposeScope();
-            using var batch = Batch.From(samples, _run.Model.Family);
+            using var batch = Batch.From(samples, _run.Model.Family, _run.Device);
             var logits = _run.Model.Logits(batch.InputIds, batch.PositionIds, batch.BlockPositionIds, batch.PartALength);
             var loss = MaskedLoss.SumNll(logits, batch.TargetIds, batch.LossMask) / Math.Max(1, targets);
             loss.backward();
@@ -169,21 +175,23 @@ public sealed class Trainer : IDisposable
         return new Random((int)(z & 0x7FFFFFFF));
     }
 
-    /// <summary>Held-out loss, perplexity and (for blank infilling) token-level infilling accuracy.</summary>
+    /// <summary>Held-out loss, perplexity and (for blank infilling) token-level infilling accuracy; for fine-tuning, the loss on held-out replies.</summary>
     public EvalResult Evaluate()
     {
-        var result = Evaluator.Evaluate(_run.Model, _o.Objective, _run.EvalChunks, _run.EvalIds, _o.SeqLength,
-            _o.Objective == TrainingObjective.Infill ? _run.TokenBlanks : null, _state.Step);
+        var result = _o.Objective == TrainingObjective.Chat
+            ? Evaluator.EvaluateSamples(_run.Model, _run.ChatEval, _state.Step)
+            : Evaluator.Evaluate(_run.Model, _o.Objective, _run.EvalChunks, _run.EvalIds, _o.SeqLength,
+                _o.Objective == TrainingObjective.Infill ? _run.TokenBlanks : null, _state.Step);
         _metrics.Append(result);
-        _peakFlops = Math.Max(_peakFlops, Throughput.MeasurePeakMatmulFlops());
+        _peakFlops = Math.Max(_peakFlops, Throughput.MeasurePeakMatmulFlops(_run.Device));
         return result;
     }
 
     private void SaveCheckpoint(double elapsedSeconds)
     {
         _state = _state with { ElapsedSeconds = elapsedSeconds };
-        TrainerCheckpoint.Save(_run, _state);
         _run.Export();
+        TrainerCheckpoint.Save(_run, _state);
         LossPicture.Write(_run.OutDir, _metrics, _run.UnigramLoss,
             $"{_run.Model.Family.ToString().ToLowerInvariant()} ({_o.Objective}), {_run.Model.ParameterCount / 1e6:0.##}M parameters");
     }

@@ -20,6 +20,9 @@ public sealed record TrainerState
     [JsonPropertyName("data_files")] public required IReadOnlyList<string> DataFiles { get; init; }
     [JsonPropertyName("eval_file")] public string? EvalFile { get; init; }
 
+    /// <summary>The model folder whose weights started the run; null for random initialisation.</summary>
+    [JsonPropertyName("init_from")] public string? InitFrom { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

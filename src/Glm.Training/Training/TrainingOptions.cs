@@ -10,6 +10,9 @@ public enum TrainingObjective
 
     /// <summary>Plain next-token prediction, the baseline GLM is compared against.</summary>
     LeftToRight,
+
+    /// <summary>Supervised fine-tuning on conversations in the GLM-4 chat format, loss on assistant replies only.</summary>
+    Chat,
 }
 
 /// <summary>
@@ -37,6 +40,9 @@ public sealed record TrainingOptions
     public double GradClip { get; init; } = 1.0;
 
     public long Seed { get; init; } = 1234;
+
+    /// <summary>Where tensors live: cpu, cuda or cuda:N (<see cref="TrainingDevice"/>).</summary>
+    public string Device { get; init; } = "cpu";
 
     /// <summary>Evaluate on held-out data every this many steps (and at the end); 0 only at the end.</summary>
     public int EvalInterval { get; init; } = 200;

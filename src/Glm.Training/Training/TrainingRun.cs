@@ -24,10 +24,17 @@ internal sealed class TrainingRun : IDisposable
     public required IGlmLanguageModel Model { get; init; }
     public required AdamW Optimizer { get; init; }
     public required ByteLevelBpeTokenizer Tokenizer { get; init; }
-    public required PackedTokenStream Stream { get; init; }
-    public required ISampleCollator Collator { get; init; }
+    public required ISampleSource Samples { get; init; }
+
+    /// <summary>Where the model's tensors live (<see cref="TrainingOptions.Device"/>).</summary>
+    public required Device Device { get; init; }
     public required BlankInfillingCollator TokenBlanks { get; init; }
+
+    /// <summary>Held-out token chunks (pretraining), scored by <see cref="EvalSamples"/>.</summary>
     public required IReadOnlyList<int[]> EvalChunks { get; init; }
+
+    /// <summary>Held-out conversations as samples (fine-tuning); empty when pretraining.</summary>
+    public required IReadOnlyList<InfillSample> ChatEval { get; init; }
     public required EvalTokenIds EvalIds { get; init; }
 
     /// <summary>Held-out loss of a unigram model of the training text (nats per token), the line to beat.</summary>
@@ -35,8 +42,9 @@ internal sealed class TrainingRun : IDisposable
 
     private const int UnigramSampleTokens = 1 << 20;
 
+    /// <param name="initFrom">A model folder whose model.safetensors starts the run (fine-tuning); null for random weights.</param>
     public static TrainingRun Create(string outDir, ModelConfig config, string tokenizerPath, IReadOnlyList<string> dataFiles,
-        string? evalFile, TrainingOptions options)
+        string? evalFile, TrainingOptions options, string? initFrom = null)
     {
         Directory.CreateDirectory(outDir);
         var tokenizer = ByteLevelBpeTokenizer.Load(tokenizerPath);
@@ -44,15 +52,28 @@ internal sealed class TrainingRun : IDisposable
         string target = Path.Combine(outDir, "tokenizer.json");
         if (Path.GetFullPath(tokenizerPath) != Path.GetFullPath(target)) tokenizer.Save(target);
         ModelConfigFile.Write(outDir, config);
+        var device = TrainingDevice.Prepare(options.Device);
         var model = GlmModels.Create(config.Match<object>(g => g, c => c), options.Seed);
-        return Build(outDir, config, model, tokenizer, dataFiles, evalFile, options, start: null);
+        try
+        {
+            if (initFrom is not null) WeightsFile.Load(model, Path.Combine(initFrom, "model.safetensors"));
+            ((nn.Module)model).to(device);
+            return Build(outDir, config, model, tokenizer, dataFiles, evalFile, options, start: null);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     public static TrainingRun Open(string outDir, TrainerState state)
     {
         var config = ModelConfigFile.Read(outDir);
         var tokenizer = ByteLevelBpeTokenizer.Load(Path.Combine(outDir, "tokenizer.json"));
+        var device = TrainingDevice.Prepare(state.Options.Device);
         var model = GlmModels.Create(config.Match<object>(g => g, c => c), state.Options.Seed);
+        ((nn.Module)model).to(device);
         var run = Build(outDir, config, model, tokenizer, state.DataFiles, state.EvalFile, state.Options, state.Stream);
         TrainerCheckpoint.LoadInto(run);
         return run;
@@ -64,6 +85,9 @@ internal sealed class TrainingRun : IDisposable
         var special = tokenizer.Special;
         var isSentenceEnd = SentenceEnds(tokenizer);
         var blanks = new BlankInfillingCollator(InfillOptions(o, special, 1, 0, 0), isSentenceEnd);
+        var ids = new EvalTokenIds(special.GMask, special.Sop, special.EndOfText);
+        if (o.Objective == TrainingObjective.Chat) return BuildChat(outDir, config, model, tokenizer, dataFiles, evalFile, o, start, blanks, ids);
+
         var mixed = new BlankInfillingCollator(InfillOptions(o, special, o.TokenSpanProbability, o.SentenceSpanProbability, o.DocumentSpanProbability), isSentenceEnd);
         ISampleCollator collator = o.Objective == TrainingObjective.Infill
             ? mixed
@@ -86,12 +110,51 @@ internal sealed class TrainingRun : IDisposable
             Model = model,
             Optimizer = CreateOptimizer(model, o),
             Tokenizer = tokenizer,
-            Stream = stream,
-            Collator = collator,
+            Samples = new PackedSampleSource(stream, collator),
+            Device = model.parameters().First().device,
             TokenBlanks = blanks,
             EvalChunks = evalChunks,
+            ChatEval = [],
             UnigramLoss = unigram,
-            EvalIds = new EvalTokenIds(special.GMask, special.Sop, special.EndOfText),
+            EvalIds = ids,
+        };
+    }
+
+    /// <summary>
+    /// Fine-tuning on conversations: with an eval file, all of the data trains and the eval file's conversations are
+    /// held out; without one, every 20th conversation is held out. The unigram line is that of the training replies.
+    /// </summary>
+    private static TrainingRun BuildChat(string outDir, ModelConfig config, IGlmLanguageModel model, ByteLevelBpeTokenizer tokenizer,
+        IReadOnlyList<string> dataFiles, string? evalFile, TrainingOptions o, StreamPosition? start, BlankInfillingCollator blanks, EvalTokenIds ids)
+    {
+        List<RenderedChat> Render(IEnumerable<IReadOnlyList<Glm.Core.Chat.ChatTurn>> conversations) => conversations
+            .Select(c => ChatTemplate.RenderGlm4(tokenizer, c, addGenerationPrompt: false))
+            .Where(c => ChatSamples.HasTarget(c, o.SeqLength))
+            .ToList();
+        var all = ChatCorpus.Read(dataFiles);
+        var training = Render(evalFile is null ? all.Where((_, i) => i % 20 != 19) : all);
+        var heldOut = Render(evalFile is null ? all.Where((_, i) => i % 20 == 19) : ChatCorpus.Read([evalFile]));
+        if (heldOut.Count == 0) throw new GlmException("no held-out conversation: give --eval-data or at least 20 conversations");
+        var evalSamples = heldOut.Take(o.EvalSequences * 4).Select(c => ChatSamples.Build(c, o.SeqLength, tokenizer.Special.EndOfText)).ToList();
+        var unigram = UnigramBaseline.Loss(
+            training.Select(c => c.Ids.Where((_, i) => c.IsAssistantContent[i]).ToArray()).ToList(),
+            heldOut.Select(c => c.Ids.Where((_, i) => c.IsAssistantContent[i]).ToArray()).ToList(),
+            tokenizer.VocabSize);
+        return new TrainingRun
+        {
+            OutDir = outDir,
+            Config = config,
+            Options = o,
+            Model = model,
+            Optimizer = CreateOptimizer(model, o),
+            Tokenizer = tokenizer,
+            Samples = new ChatSampleSource(training, o.SeqLength, tokenizer.Special.EndOfText, o.Seed, start),
+            Device = model.parameters().First().device,
+            TokenBlanks = blanks,
+            EvalChunks = [],
+            ChatEval = evalSamples,
+            UnigramLoss = unigram,
+            EvalIds = ids,
         };
     }
 
@@ -151,13 +214,9 @@ internal sealed class TrainingRun : IDisposable
         });
     }
 
-    /// <summary>The next training chunk; the stream loops over the corpus pass after pass.</summary>
-    public int[] NextChunk() =>
-        Stream.TryNext(out var chunk) ? chunk : throw new GlmException("the training data holds no text");
-
     public void Dispose()
     {
-        Stream.Dispose();
+        Samples.Dispose();
         Optimizer.Dispose();
         Model.Dispose();
     }

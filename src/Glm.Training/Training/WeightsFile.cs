@@ -16,7 +16,7 @@ public static class WeightsFile
         writer.SetMetadata("format", "pt");
         foreach (var (name, value) in model.NamedWeights())
         {
-            using var cpu = value.detach().contiguous();
+            using var cpu = value.detach().cpu().contiguous();
             writer.Add(name, dtype, cpu.shape, cpu.data<float>().ToArray());
         }
         writer.Write(path);
