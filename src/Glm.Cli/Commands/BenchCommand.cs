@@ -42,7 +42,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Measure the engine's speed on a .gguf file, optionally against llama.cpp")
         {
-            model, vs, promptTokens, genTokens, repeat, threads, json, worker, CreateMakeModel(),
+            model, vs, promptTokens, genTokens, repeat, threads, json, worker, CreateMakeModel(), BenchServeCommand.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {

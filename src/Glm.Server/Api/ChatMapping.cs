@@ -24,7 +24,8 @@ internal static partial class ChatMapping
             messages.Add(m.Role switch
             {
                 "system" => new ChatMessage(ChatRole.System, m.Content ?? ""),
-                "user" => new ChatMessage(ChatRole.User, m.Content ?? ""),
+                // A user turn without content is a client bug, not an empty prompt to bill.
+                "user" => new ChatMessage(ChatRole.User, m.Content ?? throw ApiException.Missing(at + ".content")),
                 "assistant" => Assistant(m, at),
                 "tool" => new ChatMessage(ChatRole.Tool,
                     [new FunctionResultContent(m.ToolCallId ?? throw ApiException.Missing(at + ".tool_call_id"), m.Content)]),
