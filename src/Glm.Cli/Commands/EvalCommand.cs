@@ -16,7 +16,7 @@ internal static class EvalCommand
         var model = new Option<DirectoryInfo>("--model") { Description = "Model folder (config.json, model.safetensors, tokenizer.json)", Required = true };
         var data = new Option<FileInfo>("--data") { Description = "Text file (.txt, .txt.gz, .jsonl, .jsonl.gz)", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout" };
-        var maxTokens = new Option<long>("--max-tokens") { Description = "Evaluate at most this many tokens (0 = all)", DefaultValueFactory = _ => 0 };
+        var maxTokens = new Option<long>("--max-tokens") { Description = "Evaluate at most this many tokens, in windows spread evenly through the file (0 = all)", DefaultValueFactory = _ => 0 };
         var seqLen = new Option<int?>("--seq-len") { Description = "Window length; default the model's maximum" };
 
         var perplexity = new Command("perplexity", "Held-out loss, perplexity and bits per byte over a text file") { model, data, json, maxTokens, seqLen };
@@ -28,7 +28,7 @@ internal static class EvalCommand
             if (window < 2 || window > trained.MaxSequenceLength)
                 throw new GlmException($"--seq-len must be in 2..{trained.MaxSequenceLength}, got {window}");
             long limit = parse.GetValue(maxTokens);
-            var chunks = EvalChunking.Chunks(CorpusReader.ReadSegments([file.FullName]), trained.Tokenizer, window - 1, limit > 0 ? (int)Math.Ceiling(limit / (double)(window - 1)) : int.MaxValue);
+            var chunks = EvalChunking.Spread(CorpusReader.ReadSegments([file.FullName]), trained.Tokenizer, window - 1, limit > 0 ? (int)Math.Ceiling(limit / (double)(window - 1)) : int.MaxValue);
             if (chunks.Count == 0) throw new GlmException($"{file.FullName} holds no text");
             var special = trained.Tokenizer.Special;
             var ids = new EvalTokenIds(special.GMask, special.Sop, special.EndOfText);

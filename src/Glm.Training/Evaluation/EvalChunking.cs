@@ -29,4 +29,17 @@ public static class EvalChunking
         if (pending.Count >= 2) chunks.Add(pending.ToArray());
         return chunks;
     }
+
+    /// <summary>
+    /// Like <see cref="Chunks"/> over all of <paramref name="segments"/>, then <paramref name="count"/> windows spaced
+    /// evenly through them (all when there are fewer), so a sample of a held-out file covers the whole file rather
+    /// than its first book.
+    /// </summary>
+    public static IReadOnlyList<int[]> Spread(IEnumerable<CorpusSegment> segments, IGlmTokenizer tokenizer, int chunkLength, int count)
+    {
+        var all = Chunks(segments, tokenizer, chunkLength, int.MaxValue);
+        if (all.Count <= count) return all;
+        double step = (double)all.Count / count;
+        return Enumerable.Range(0, count).Select(i => all[(int)(i * step)]).ToList();
+    }
 }

@@ -94,7 +94,7 @@ internal sealed class TrainingRun : IDisposable
             : new LanguageModelingCollator(new LanguageModelingOptions { SeqLength = o.SeqLength, Pad = special.EndOfText });
 
         var corpus = new TrainingCorpus(dataFiles, evalFile);
-        var evalChunks = EvalChunking.Chunks(corpus.HeldOutSegments(), tokenizer, o.SeqLength - 1, o.EvalSequences);
+        var evalChunks = EvalChunking.Spread(corpus.HeldOutSegments(), tokenizer, o.SeqLength - 1, o.EvalSequences);
         if (evalChunks.Count == 0) throw new GlmException("the held-out data is empty: give --eval-data or more training text");
         var unigram = UnigramBaseline.Loss(
             EvalChunking.Chunks(corpus.TrainingSegments(), tokenizer, o.SeqLength - 1, UnigramSampleTokens / (o.SeqLength - 1)),
