@@ -93,7 +93,7 @@ public class GemvTests
         var mm = new MatMul(pool, path);
         foreach (GgmlType type in Types)
         {
-            int[] colsList = GgmlTypes.BlockSize(type) == 256 ? [512] : GgmlTypes.BlockSize(type) == 32 ? [96, 320] : [96, 101];
+            int[] colsList = GgmlTypes.BlockSize(type) == 256 ? [512] : GgmlTypes.BlockSize(type) == 32 ? [96, 320, 1056] : [96, 101];
             foreach (int cols in colsList)
             foreach (int rows in new[] { 1, 5, 19, 40 })
             {

@@ -1,5 +1,7 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Glm.Kernels.Dot;
+using Glm.Kernels.Quant;
 
 namespace Glm.Kernels.Tests;
 
@@ -50,6 +52,34 @@ public class MulSumTests
                 {
                     Assert.Equal(expected, wide[k]);
                     Assert.Equal(expected, wide[8 + k]);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(Q8_0.BlockBytes)]
+    [InlineData(Q4_0.BlockBytes)]
+    public unsafe void ScaleBits8_GatherAndPermuteFindEveryBlockScale(int blockBytes)
+    {
+        if (!SimdPaths.V256Supported)
+        {
+            return;
+        }
+        var rng = new Random(blockBytes);
+        var bytes = new byte[8 * blockBytes];
+        for (int iter = 0; iter < 200; iter++)
+        {
+            rng.NextBytes(bytes);
+            fixed (byte* p = bytes)
+            {
+                Vector256<int> gathered = DotQ8.ScaleBits8(p, blockBytes, vbmi: false);
+                Vector256<int> permuted = Avx512Vbmi.IsSupported ? DotQ8.ScaleBits8(p, blockBytes, vbmi: true) : gathered;
+                for (int k = 0; k < 8; k++)
+                {
+                    int expected = bytes[k * blockBytes] | bytes[k * blockBytes + 1] << 8;
+                    Assert.Equal(expected, gathered[k]);
+                    Assert.Equal(expected, permuted[k]);
                 }
             }
         }

@@ -12,8 +12,9 @@ namespace Glm.Kernels.Dot;
 /// (Q8_0: AVX2 sign trick <c>vpsignb</c> + <c>vpmaddubsw</c> + <c>vpmaddwd</c>, or <c>vpdpbusd</c> where AVX-VNNI
 /// exists; Q4_0: the unsigned nibbles straight into <c>vpdpbusd</c>/<c>vpmaddubsw</c>, minus 8·Σq_x from the prepared
 /// block sums), reduced to one vector by horizontal adds, scaled by the eight d_w·d_x at once (weight scales
-/// gathered and converted together, activation scales read as floats from the prepared row) with one FMA. V512 does
-/// the multiplies two blocks per 512-bit register. Pointers must stay valid for the call; nothing allocates.
+/// gathered, or byte-permuted with AVX-512 VBMI, and converted together, activation scales read as floats from the
+/// prepared row) with one FMA. V512 does the multiplies two blocks per 512-bit register. Pointers must stay valid for
+/// the call; nothing allocates.
 /// </summary>
 internal static unsafe class DotQ8
 {
@@ -62,15 +63,15 @@ internal static unsafe class DotQ8
 
     public static float Q8_0Dot(byte* w, byte* x, int nb, SimdPath path) => path switch
     {
-        SimdPath.V512 => PreferVnni256 ? Q8_0Avx2(w, x, nb) : Q8_0Avx512(w, x, nb),
-        SimdPath.V256 => Q8_0Avx2(w, x, nb),
+        SimdPath.V512 => PreferVnni256 ? Q8_0Avx2(w, x, nb, Vbmi) : Q8_0Avx512(w, x, nb),
+        SimdPath.V256 => Q8_0Avx2(w, x, nb, vbmi: false),
         _ => Q8_0Reference(w, x, nb),
     };
 
     public static float Q4_0Dot(byte* w, byte* x, int nb, SimdPath path) => path switch
     {
-        SimdPath.V512 => PreferVnni256 ? Q4_0Avx2(w, x, nb) : Q4_0Avx512(w, x, nb),
-        SimdPath.V256 => Q4_0Avx2(w, x, nb),
+        SimdPath.V512 => PreferVnni256 ? Q4_0Avx2(w, x, nb, Vbmi) : Q4_0Avx512(w, x, nb),
+        SimdPath.V256 => Q4_0Avx2(w, x, nb, vbmi: false),
         _ => Q4_0Reference(w, x, nb),
     };
 
@@ -102,15 +103,46 @@ internal static unsafe class DotQ8
         Fp16.HalfToSingle(*(ushort*)blockW) * Fp16.HalfToSingle(*(ushort*)blockX);
 
     /// <summary>
-    /// Products d_w·d_x of 8 consecutive blocks: the weight scales gathered (one 32-bit gather, low halves kept) and
-    /// converted in one vector pass, the activation scales read as floats from the prepared row.
+    /// Where AVX-512 VBMI exists the V512 path picks the weight scales out of 64-byte loads with <c>vpermt2b</c>
+    /// instead of a gather, which is microcoded (slow on AMD Zen) and was a large share of the per-block work.
+    /// </summary>
+    internal static readonly bool Vbmi = Avx512Vbmi.IsSupported;
+
+    /// <summary>
+    /// Products d_w·d_x of 8 consecutive blocks: the weight scales (see <see cref="ScaleBits8"/>) converted in one
+    /// vector pass, the activation scales read as floats from the prepared row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Scales8(byte* w, int bw, float* dx)
+    internal static Vector256<float> Scales8(byte* w, int bw, float* dx, bool vbmi) =>
+        Fp16.HalfBitsToSingle(ScaleBits8(w, bw, vbmi).AsUInt32()) * Vector256.Load(dx);
+
+    /// <summary>
+    /// The fp16 scale bits of 8 consecutive weight blocks of <paramref name="bw"/> bytes (Q8_0 or Q4_0), one per int32
+    /// lane (low 16 bits). <paramref name="vbmi"/>: byte permutes of 64-byte loads, all within the 8 blocks (needs
+    /// <see cref="Vbmi"/>); else one 32-bit gather with the low halves kept.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> ScaleBits8(byte* w, int bw, bool vbmi)
     {
-        Vector256<int> offsets = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * bw;
-        Vector256<int> hw = Avx2.GatherVector256((int*)w, offsets, 1) & Vector256.Create(0xffff);
-        return Fp16.HalfBitsToSingle(hw.AsUInt32()) * Vector256.Load(dx);
+        Vector256<int> low16 = Vector256.Create(0xffff);
+        if (!vbmi)
+        {
+            Vector256<int> offsets = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * bw;
+            return Avx2.GatherVector256((int*)w, offsets, 1) & low16;
+        }
+        if (bw == B4)
+        {
+            // Scale k sits in bytes 18k, 18k + 1: all eight inside the first 128 bytes.
+            Vector512<byte> idx = Vector512.Create(0x0100, 0x1312, 0x2524, 0x3736, 0x4948, 0x5b5a, 0x6d6c, 0x7f7e,
+                0, 0, 0, 0, 0, 0, 0, 0).AsByte();
+            return Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(w), idx, Vector512.Load(w + 64)).AsInt32().GetLower() & low16;
+        }
+        // Scale k sits in bytes 34k, 34k + 1: four inside the first 128 bytes of each half (136 bytes) of the 8 blocks.
+        Vector512<byte> idx4 = Vector512.Create(0x0100, 0x2322, 0x4544, 0x6766, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).AsByte();
+        Vector128<int> lo = Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(w), idx4, Vector512.Load(w + 64)).AsInt32().GetLower().GetLower();
+        byte* h = w + 4 * B8;
+        Vector128<int> hi = Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(h), idx4, Vector512.Load(h + 64)).AsInt32().GetLower().GetLower();
+        return Vector256.Create(lo, hi) & low16;
     }
 
     /// <summary>Lane k of the result is the sum of all eight lanes of p_k.</summary>
@@ -133,10 +165,10 @@ internal static unsafe class DotQ8
     /// Q8_0 on 256 bits: eight blocks per step, their scales converted together and their int32 sums reduced with
     /// horizontal adds, so the per-block float work is one lane of one FMA.
     /// </summary>
-    private static float Q8_0Avx2(byte* w, byte* x, int nb)
+    private static float Q8_0Avx2(byte* w, byte* x, int nb, bool vbmi)
     {
         int* sums = (int*)(x + nb * B8);
-        return Q8_0Avx2(w, x, nb, sums, (float*)(sums + nb));
+        return Q8_0Avx2(w, x, nb, sums, (float*)(sums + nb), vbmi);
     }
 
     /// <summary>
@@ -155,7 +187,7 @@ internal static unsafe class DotQ8
     internal static Vector256<int> Q8Offset(int* sums) =>
         PreferVnni256 ? Vector256.Load(sums) << 7 : Vector256<int>.Zero;
 
-    private static float Q8_0Avx2(byte* w, byte* x, int nb, int* sums, float* dx)
+    private static float Q8_0Avx2(byte* w, byte* x, int nb, int* sums, float* dx, bool vbmi)
     {
         const int bw = B8;
         Vector256<float> acc = Vector256<float>.Zero;
@@ -168,7 +200,7 @@ internal static unsafe class DotQ8
                 Q8Block(LoadW(wb, 2), LoadX(xb, 2)), Q8Block(LoadW(wb, 3), LoadX(xb, 3)),
                 Q8Block(LoadW(wb, 4), LoadX(xb, 4)), Q8Block(LoadW(wb, 5), LoadX(xb, 5)),
                 Q8Block(LoadW(wb, 6), LoadX(xb, 6)), Q8Block(LoadW(wb, 7), LoadX(xb, 7))) - Q8Offset(sums + i);
-            acc = Fma.MultiplyAdd(Scales8(wb, bw, dx + i), Avx.ConvertToVector256Single(s), acc);
+            acc = Fma.MultiplyAdd(Scales8(wb, bw, dx + i, vbmi), Avx.ConvertToVector256Single(s), acc);
         }
         float sum = Vector256.Sum(acc);
         for (; i < nb; i++)
@@ -206,10 +238,10 @@ internal static unsafe class DotQ8
     /// Q4_0 on 256 bits: the unsigned nibbles go straight into <c>vpdpbusd</c>/<c>vpmaddubsw</c> and the −8 offset is
     /// applied once per block as −8·Σq_x, from the block sums <see cref="Gemv.Prepare"/> stores after the Q8_0 blocks.
     /// </summary>
-    private static float Q4_0Avx2(byte* w, byte* x, int nb) => Q4_0Avx2(w, x, nb, (int*)(x + nb * B8));
+    private static float Q4_0Avx2(byte* w, byte* x, int nb, bool vbmi) => Q4_0Avx2(w, x, nb, (int*)(x + nb * B8), vbmi);
 
     /// <summary><paramref name="sums"/>: the block sums, followed by nb float scales.</summary>
-    private static float Q4_0Avx2(byte* w, byte* x, int nb, int* sums)
+    private static float Q4_0Avx2(byte* w, byte* x, int nb, int* sums, bool vbmi)
     {
         float* dx = (float*)(sums + nb);
         Vector256<float> acc = Vector256<float>.Zero;
@@ -223,7 +255,7 @@ internal static unsafe class DotQ8
                 MulSumU(Nibbles(wb, 4), LoadX(xb, 4)), MulSumU(Nibbles(wb, 5), LoadX(xb, 5)),
                 MulSumU(Nibbles(wb, 6), LoadX(xb, 6)), MulSumU(Nibbles(wb, 7), LoadX(xb, 7)));
             s -= Vector256.Load(sums + i) << 3;
-            acc = Fma.MultiplyAdd(Scales8(wb, B4, dx + i), Avx.ConvertToVector256Single(s), acc);
+            acc = Fma.MultiplyAdd(Scales8(wb, B4, dx + i, vbmi), Avx.ConvertToVector256Single(s), acc);
         }
         return Vector256.Sum(acc) + Q4_0Tail(w + i * B4, x + i * B8, nb - i, sums + i);
     }
@@ -265,6 +297,7 @@ internal static unsafe class DotQ8
     internal static float Q8_0Avx512(byte* w, byte* x, int nb)
     {
         const int bw = B8;
+        bool vbmi = Vbmi;
         float* dx = (float*)(x + nb * (B8 + sizeof(int)));
         Vector256<float> acc = Vector256<float>.Zero;
         int i = 0;
@@ -277,15 +310,16 @@ internal static unsafe class DotQ8
             Vector512<int> p67 = MulSum(Vector512.Create(LoadW(wb, 6), LoadW(wb, 7)), Vector512.Create(LoadX(xb, 6), LoadX(xb, 7)));
             Vector256<int> s = Reduce8(p01.GetLower(), p01.GetUpper(), p23.GetLower(), p23.GetUpper(),
                                        p45.GetLower(), p45.GetUpper(), p67.GetLower(), p67.GetUpper());
-            acc = Fma.MultiplyAdd(Scales8(wb, bw, dx + i), Avx.ConvertToVector256Single(s), acc);
+            acc = Fma.MultiplyAdd(Scales8(wb, bw, dx + i, vbmi), Avx.ConvertToVector256Single(s), acc);
         }
         float sum = Vector256.Sum(acc);
-        return i < nb ? sum + Q8_0Avx2(w + i * bw, x + i * B8, nb - i, (int*)(x + nb * B8) + i, dx + i) : sum;
+        return i < nb ? sum + Q8_0Avx2(w + i * bw, x + i * B8, nb - i, (int*)(x + nb * B8) + i, dx + i, vbmi) : sum;
     }
 
     /// <summary>Q4_0 on 512 bits: two blocks of unsigned nibbles per <c>vpmaddubsw</c>, offset as in <c>Q4_0Avx2</c>.</summary>
     internal static float Q4_0Avx512(byte* w, byte* x, int nb)
     {
+        bool vbmi = Vbmi;
         int* sums = (int*)(x + nb * B8);
         float* dx = (float*)(sums + nb);
         Vector256<float> acc = Vector256<float>.Zero;
@@ -305,7 +339,7 @@ internal static unsafe class DotQ8
             Vector256<int> s = Reduce8(p01.GetLower(), p01.GetUpper(), p23.GetLower(), p23.GetUpper(),
                                        p45.GetLower(), p45.GetUpper(), p67.GetLower(), p67.GetUpper());
             s -= Vector256.Load(sums + i) << 3;
-            acc = Fma.MultiplyAdd(Scales8(wb, B4, dx + i), Avx.ConvertToVector256Single(s), acc);
+            acc = Fma.MultiplyAdd(Scales8(wb, B4, dx + i, vbmi), Avx.ConvertToVector256Single(s), acc);
         }
         float sum = Vector256.Sum(acc);
         return i < nb ? sum + Q4_0Tail(w + i * B4, x + i * B8, nb - i, sums + i) : sum;

@@ -44,7 +44,11 @@ public sealed unsafe class MatMul
     public static int ScratchBytes(GgmlType weightType, int cols, int tokens = 1) =>
         Kernels.Dot.Gemv.ActivationType(weightType) == GgmlType.F32
             ? 0
-            : checked(Kernels.Dot.Gemv.PreparedBytes(weightType, cols) * tokens);
+            : checked((Kernels.Dot.Gemv.PreparedBytes(weightType, cols) + TransposedBytes(weightType, cols, tokens)) * tokens);
+
+    /// <summary>Per token, the transposed quants the prefill micro-kernels read (none for a single token).</summary>
+    private static int TransposedBytes(GgmlType weightType, int cols, int tokens) =>
+        tokens >= 4 ? Kernels.Dot.Gemm.TransposedBytes(weightType, cols) : 0;
 
     /// <summary>
     /// <c>y[r] = dot(W row r, x)</c> for all <paramref name="rows"/> rows. <paramref name="w"/>: rows × cols values in
@@ -103,7 +107,13 @@ public sealed unsafe class MatMul
         fixed (byte* ps = scratch)
         fixed (float* py = y)
         {
-            _job.Set(weightType, w, cols, quantized ? ps : (byte*)px, tokens, py, rows, Path);
+            byte* pt = ps + (long)tokens * prepBytes;
+            int tBytes = TransposedBytes(weightType, cols, tokens);
+            for (int t = 0; t < tokens && tBytes > 0; t++)
+            {
+                Kernels.Dot.Gemm.Transpose(weightType, ps + (long)t * prepBytes, cols / 32, pt + (long)t * tBytes);
+            }
+            _job.Set(weightType, w, cols, quantized ? ps : (byte*)px, pt, tokens, py, rows, Path);
             try
             {
                 long minChunk = Math.Max(tokens == 1 ? 16 : Glm.Kernels.Dot.Gemm.RowBlock, MinChunkWork / ((long)cols * tokens));
@@ -126,16 +136,18 @@ public sealed unsafe class MatMul
         private GgmlType _type;
         private byte* _w;
         private byte* _x;
+        private byte* _xT;
         private float* _y;
         private int _cols, _tokens, _rows;
         private SimdPath _path;
 
-        public void Set(GgmlType type, byte* w, int cols, byte* x, int tokens, float* y, int rows, SimdPath path)
+        public void Set(GgmlType type, byte* w, int cols, byte* x, byte* xT, int tokens, float* y, int rows, SimdPath path)
         {
             _type = type;
             _w = w;
             _cols = cols;
             _x = x;
+            _xT = xT;
             _tokens = tokens;
             _y = y;
             _rows = rows;
@@ -146,6 +158,7 @@ public sealed unsafe class MatMul
         {
             _w = null;
             _x = null;
+            _xT = null;
             _y = null;
         }
 
@@ -157,7 +170,7 @@ public sealed unsafe class MatMul
             }
             else
             {
-                Kernels.Dot.Gemm.RowsCore(_type, _w, _cols, _x, _tokens, _y, _rows, start, end, _path);
+                Kernels.Dot.Gemm.RowsCore(_type, _w, _cols, _x, _xT, _tokens, _y, _rows, start, end, _path);
             }
         }
     }
