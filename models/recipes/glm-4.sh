@@ -56,7 +56,9 @@ for i in 1 2 3 4 5 6 7 8 9 10; do cat "$HERE/identity.jsonl"; done > "$SFT_DATA/
 rm -rf "$RUNS/chat-tuned"
 glm train --objective chat --init-from "$PT" --device "$DEVICE" \
   --data "$SFT_DATA/chatterbot.jsonl" "$SFT_DATA/sgd.jsonl" "$SFT_DATA/alpaca.jsonl" "$SFT_DATA/identity.jsonl" \
-  --seq-len 128 --batch 16 --steps 600 --lr 5e-4 --warmup 20 --eval-every 100 --save-every 50 --out "$RUNS/chat-tuned"
+  --seq-len 128 --batch 16 --steps 360 --lr 5e-4 --warmup 20 --eval-every 100 --save-every 50 --out "$RUNS/chat-tuned"
 
 # 5. Ship: matrices in BF16.
 glm export --input "$RUNS/chat-tuned" --output "$HERE/../glm-4" --dtype bf16
+cp "$PT/loss.svg" "$HERE/../glm-4/loss-pretraining.svg"
+cp "$RUNS/chat-tuned/loss.svg" "$HERE/../glm-4/loss-chat.svg"
