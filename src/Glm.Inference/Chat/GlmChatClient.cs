@@ -125,13 +125,22 @@ public sealed class GlmChatClient : IChatClient
             var state = new Generator.RunState();
             using IEnumerator<GeneratedToken> tokens = _generator.Stream(prompt, generation, state).GetEnumerator();
             int generated = 0;
+            bool replyStarted = false;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 // A step is a forward pass (milliseconds to seconds): run it off the caller's thread.
                 if (!await Task.Run(tokens.MoveNext, cancellationToken).ConfigureAwait(false)) break;
                 generated++;
-                if (tokens.Current.Text.Length > 0) yield return Update([new TextContent(tokens.Current.Text)]);
+                string text = tokens.Current.Text;
+                if (!replyStarted && text.Length > 0)
+                {
+                    // The chat format puts a newline after <|assistant|> (the end of its empty metadata line): the
+                    // model writes it first, and it is not part of the reply (Hugging Face's GLM-4 code drops it too).
+                    if (text[0] == '\n') text = text[1..];
+                    replyStarted = true;
+                }
+                if (text.Length > 0) yield return Update([new TextContent(text)]);
             }
 
             var usage = new UsageDetails { InputTokenCount = prompt.Length, OutputTokenCount = generated, TotalTokenCount = prompt.Length + generated };

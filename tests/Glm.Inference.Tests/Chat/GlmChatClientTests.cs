@@ -58,7 +58,7 @@ public sealed class GlmChatClientTests : IClassFixture<GlmChatClientTests.Model>
         }
 
         ChatResponse response = await _model.Client.GetResponseAsync(Conversation, Greedy40);
-        Assert.Equal(expected.Text, response.Text);
+        Assert.Equal(expected.Text.StartsWith('\n') ? expected.Text[1..] : expected.Text, response.Text); // the format's newline is not reply text
         Assert.Equal(prompt.Length, response.Usage?.InputTokenCount);
         Assert.Equal(expected.Ids.Length, response.Usage?.OutputTokenCount);
         Assert.Equal(prompt.Length + expected.Ids.Length, response.Usage?.TotalTokenCount);
