@@ -57,32 +57,44 @@ internal sealed class CausalAttention : IRowJob
             int t = i / _heads, h = i % _heads, g = h / group, n = Math.Max(_start + t + 1, _prefix);
             ReadOnlySpan<float> q = _qkv.AsSpan(t * _qkvStride + h * d, d);
             Span<float> output = _ctx.AsSpan(t * _heads * d + h * d, d);
-            output.Clear();
-            float max = float.NegativeInfinity, sum = 0;
-            for (int j0 = 0; j0 < n; j0 += Block)
-            {
-                Span<float> s = block[..Math.Min(Block, n - j0)];
-                for (int k = 0; k < s.Length; k++)
-                {
-                    s[k] = TensorPrimitives.Dot(q, _keys.AsSpan((j0 + k) * kvRow + g * d, d)) * _scale;
-                }
-                float newMax = MathF.Max(max, TensorPrimitives.Max(s));
-                if (newMax > max && sum > 0)
-                {
-                    float rescale = MathF.Exp(max - newMax);
-                    Elementwise.Scale(output, rescale, output);
-                    sum *= rescale;
-                }
-                max = newMax;
-                TensorPrimitives.Subtract(s, max, s);
-                TensorPrimitives.Exp(s, s);
-                sum += TensorPrimitives.Sum(s);
-                for (int k = 0; k < s.Length; k++)
-                {
-                    Elementwise.AddScaled(_values.AsSpan((j0 + k) * kvRow + g * d, d), s[k], output);
-                }
-            }
-            Elementwise.Scale(output, 1f / sum, output);
+            AttendHead(q, _keys, _values, n, kvRow, g * d, _scale, block, output);
         }
+    }
+
+    /// <summary>
+    /// One query head over the first <paramref name="n"/> cached positions, by online softmax in blocks of
+    /// <c>block.Length</c>: output[D] = softmax(q·K·scale)·V, where position j's key and value are the D floats at
+    /// <c>j * kvRow + offset</c> of <paramref name="keys"/> and <paramref name="values"/>. Allocates nothing.
+    /// </summary>
+    internal static void AttendHead(ReadOnlySpan<float> q, float[] keys, float[] values, int n, int kvRow, int offset,
+        float scale, Span<float> block, Span<float> output)
+    {
+        int d = q.Length;
+        output.Clear();
+        float max = float.NegativeInfinity, sum = 0;
+        for (int j0 = 0; j0 < n; j0 += block.Length)
+        {
+            Span<float> s = block[..Math.Min(block.Length, n - j0)];
+            for (int k = 0; k < s.Length; k++)
+            {
+                s[k] = TensorPrimitives.Dot(q, keys.AsSpan((j0 + k) * kvRow + offset, d)) * scale;
+            }
+            float newMax = MathF.Max(max, TensorPrimitives.Max(s));
+            if (newMax > max && sum > 0)
+            {
+                float rescale = MathF.Exp(max - newMax);
+                Elementwise.Scale(output, rescale, output);
+                sum *= rescale;
+            }
+            max = newMax;
+            TensorPrimitives.Subtract(s, max, s);
+            TensorPrimitives.Exp(s, s);
+            sum += TensorPrimitives.Sum(s);
+            for (int k = 0; k < s.Length; k++)
+            {
+                Elementwise.AddScaled(values.AsSpan((j0 + k) * kvRow + offset, d), s[k], output);
+            }
+        }
+        Elementwise.Scale(output, 1f / sum, output);
     }
 }

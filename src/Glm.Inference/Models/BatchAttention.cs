@@ -1,5 +1,4 @@
-using System.Numerics.Tensors;
-using Glm.Kernels.Ops;
+using Glm.Inference.Layers;
 using Glm.Kernels.Threading;
 
 namespace Glm.Inference.Models;
@@ -112,32 +111,7 @@ internal sealed class BatchAttention : IRowJob
             int n = cache.Length + 1;
             ReadOnlySpan<float> q = _q.AsSpan(b * _qStride + h * d, d);
             Span<float> output = _ctx.AsSpan((b * _heads + h) * d, d);
-            output.Clear();
-            float max = float.NegativeInfinity, sum = 0;
-            for (int j0 = 0; j0 < n; j0 += Block)
-            {
-                Span<float> s = block[..Math.Min(Block, n - j0)];
-                for (int k = 0; k < s.Length; k++)
-                {
-                    s[k] = TensorPrimitives.Dot(q, keys.AsSpan((j0 + k) * kvRow + g * d, d)) * _scale;
-                }
-                float newMax = MathF.Max(max, TensorPrimitives.Max(s));
-                if (newMax > max && sum > 0)
-                {
-                    float rescale = MathF.Exp(max - newMax);
-                    Elementwise.Scale(output, rescale, output);
-                    sum *= rescale;
-                }
-                max = newMax;
-                TensorPrimitives.Subtract(s, max, s);
-                TensorPrimitives.Exp(s, s);
-                sum += TensorPrimitives.Sum(s);
-                for (int k = 0; k < s.Length; k++)
-                {
-                    Elementwise.AddScaled(values.AsSpan((j0 + k) * kvRow + g * d, d), s[k], output);
-                }
-            }
-            Elementwise.Scale(output, 1f / sum, output);
+            CausalAttention.AttendHead(q, keys, values, n, kvRow, g * d, _scale, block, output);
         }
     }
 }
