@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using Glm.Checkpoints.Gguf;
-using Glm.Core.Configs;
-using Glm.Kernels.Quant;
-using Glm.Tokenizers;
 
 namespace Glm.Cli.Tests;
 
@@ -16,39 +12,10 @@ public sealed partial class ChatCommandTests : IDisposable
     [GeneratedRegex(@"\[(\d+) prompt tokens, (\d+) reply tokens, [0-9.]+ tokens/s, finish (stop|length)\]")]
     private static partial Regex StatsLine();
 
-    /// <summary>Hidden 64, 2 layers, context 256, F32 weights drawn from a fixed seed; tokenizer.json beside the file.</summary>
-    private string WriteTinyModel()
-    {
-        var tokenizer = BpeTrainer.Train(["Hello there, how are you?", "The quick brown fox jumps over the lazy dog."],
-            new BpeTrainerOptions { VocabSize = 280, MinFrequency = 1 });
-        tokenizer.Save(Path.Combine(_dir, "tokenizer.json"));
-        var config = new ChatGlmConfig
-        {
-            PaddedVocabSize = (tokenizer.VocabSize + 63) / 64 * 64, HiddenSize = 64, NumLayers = 2, NumAttentionHeads = 4,
-            KvChannels = 16, MultiQueryAttention = true, MultiQueryGroupNum = 2, FfnHiddenSize = 96, SeqLength = 256,
-            TorchDtype = "float32",
-        }.Validate();
-        var writer = new GgufWriter();
-        writer.SetString(GgufChatGlmConfig.ArchitectureKey, GgufGlmNames.ChatGlmArchitecture);
-        GgufChatGlmConfig.Write(writer, config);
-        var random = new Random(3);
-        foreach (var tensor in GgufGlmNames.ChatGlmTensors(config))
-        {
-            bool matrix = tensor.Shape.Length == 2;
-            double scale = matrix ? Math.Sqrt(3.0 / tensor.Shape[1]) : 0.1;
-            var values = new float[tensor.Shape.Aggregate(1L, (a, b) => a * b)];
-            for (int i = 0; i < values.Length; i++) values[i] = (float)((matrix ? 0 : 1) + scale * (2 * random.NextDouble() - 1));
-            writer.AddFloat32(tensor.Gguf, GgmlType.F32, tensor.Shape, values);
-        }
-        string path = Path.Combine(_dir, "tiny.gguf");
-        writer.Write(path);
-        return path;
-    }
-
     [Fact]
     public async Task Two_scripted_turns_get_two_streamed_answers_and_the_history_grows()
     {
-        string model = WriteTinyModel();
+        string model = TinyGgufModel.Write(_dir);
         var (code, stdout, stderr) = await Script(["Hello there!", "How are you?"],
             "chat", "--model", model, "--temperature", "0", "--max-tokens", "12", "--threads", "1", "--system", "Be brief.");
 
@@ -66,7 +33,7 @@ public sealed partial class ChatCommandTests : IDisposable
     [Fact]
     public async Task Reset_forgets_the_conversation_and_exit_ends_it()
     {
-        string model = WriteTinyModel();
+        string model = TinyGgufModel.Write(_dir);
         var (code, stdout, stderr) = await Script(["Hello there!", "/reset", "Hello there!", "/exit", "never answered"],
             "chat", "--model", model, "--temperature", "0", "--max-tokens", "5", "--threads", "1");
 

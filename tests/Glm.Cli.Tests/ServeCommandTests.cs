@@ -3,10 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Glm.Checkpoints.Gguf;
-using Glm.Core.Configs;
-using Glm.Kernels.Quant;
-using Glm.Tokenizers;
 
 namespace Glm.Cli.Tests;
 
@@ -27,7 +23,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [Fact]
     public async Task Serve_reports_its_models_bills_a_keyed_request_and_stops_on_SIGTERM()
     {
-        WriteTinyModel();
+        TinyGgufModel.Write(_dir);
         string config = Path.Combine(_dir, "serve.json");
         await File.WriteAllTextAsync(config, """
             { "models": {
@@ -80,33 +76,6 @@ public sealed partial class ServeCommandTests : IDisposable
             await term.WaitForExitAsync();
         Assert.True(_server.WaitForExit(TimeSpan.FromSeconds(30)), "glm serve did not stop on SIGTERM");
         Assert.Equal(0, _server.ExitCode);
-    }
-
-    /// <summary>Hidden 64, 2 layers, context 256, F32 weights from a fixed seed; tokenizer.json beside the file.</summary>
-    private void WriteTinyModel()
-    {
-        var tokenizer = BpeTrainer.Train(["Hello there, how are you?", "The quick brown fox jumps over the lazy dog."],
-            new BpeTrainerOptions { VocabSize = 280, MinFrequency = 1 });
-        tokenizer.Save(Path.Combine(_dir, "tokenizer.json"));
-        var config = new ChatGlmConfig
-        {
-            PaddedVocabSize = (tokenizer.VocabSize + 63) / 64 * 64, HiddenSize = 64, NumLayers = 2, NumAttentionHeads = 4,
-            KvChannels = 16, MultiQueryAttention = true, MultiQueryGroupNum = 2, FfnHiddenSize = 96, SeqLength = 256,
-            TorchDtype = "float32",
-        }.Validate();
-        var writer = new GgufWriter();
-        writer.SetString(GgufChatGlmConfig.ArchitectureKey, GgufGlmNames.ChatGlmArchitecture);
-        GgufChatGlmConfig.Write(writer, config);
-        var random = new Random(3);
-        foreach (var tensor in GgufGlmNames.ChatGlmTensors(config))
-        {
-            bool matrix = tensor.Shape.Length == 2;
-            double scale = matrix ? Math.Sqrt(3.0 / tensor.Shape[1]) : 0.1;
-            var values = new float[tensor.Shape.Aggregate(1L, (a, b) => a * b)];
-            for (int i = 0; i < values.Length; i++) values[i] = (float)((matrix ? 0 : 1) + scale * (2 * random.NextDouble() - 1));
-            writer.AddFloat32(tensor.Gguf, GgmlType.F32, tensor.Shape, values);
-        }
-        writer.Write(Path.Combine(_dir, "tiny.gguf"));
     }
 
     public void Dispose()
