@@ -48,7 +48,9 @@ public static class GlmServer
         });
 
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithSummary("Liveness");
-        app.MapGet("/metrics", () => TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8")).WithSummary("Prometheus metrics");
+        var served = app.Services.GetRequiredService<ServedModels>();
+        app.MapGet("/metrics", () => TypedResults.Text(metrics.Render(served.Loaded()), "text/plain; version=0.0.4; charset=utf-8"))
+            .WithSummary("Prometheus metrics");
         app.MapGroup("/api/paas/v4").WithTags("Zhipu v4").MapZhipu()
             .AddEndpointFilter(Filter(app, ApiDialect.Zhipu, options.Gate, ZhipuEndpoints.Error));
         app.MapGroup("/v1").WithTags("OpenAI v1").MapOpenAi()

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Glm.Core;
 using Glm.Inference.Chat;
+using Glm.Inference.Scheduling;
 using Glm.Inference.Sampling;
 using Microsoft.Extensions.AI;
 
@@ -42,7 +43,9 @@ internal static class ChatCommand
                 Seed = parse.GetValue(seed),
             };
             ChatRequestMapping.ToGenerationOptions(options, SamplingOptions.Greedy, max); // reject bad values before loading the model
-            using var client = GlmChatClient.Open(parse.GetValue(model)!, parse.GetValue(threads), parse.GetValue(context));
+            // One conversation: one KV slot, which keeps the conversation so far, so each turn reads only its new tokens.
+            using var client = GlmChatClient.Open(parse.GetValue(model)!, parse.GetValue(threads), parse.GetValue(context),
+                scheduling: new BatchSchedulerOptions { Slots = 1, MaxQueuedRequests = 0 });
             string? systemPrompt = parse.GetValue(system);
             var history = new List<ChatMessage>();
             void Reset()

@@ -81,7 +81,10 @@ public sealed class BatchScheduler : IDisposable
         {
             lock (_gate)
             {
-                return new SchedulerGauges(_queue.Count, _slotsInUse, _slotsInUse, _slots.Length,
+                // Cache lengths move on the scheduler thread; a snapshot may be a step old, which is fine for a gauge.
+                long inUse = _slots.Where(s => s.Busy).Sum(s => (long)s.Cache.Length);
+                long capacity = _slots.Sum(s => (long)s.Cache.Capacity);
+                return new SchedulerGauges(_queue.Count, _slotsInUse, _slotsInUse, _slots.Length, inUse, capacity,
                     Interlocked.Read(ref _tokensGenerated), Interlocked.Read(ref _cachedTokens));
             }
         }
@@ -128,6 +131,8 @@ public sealed class BatchScheduler : IDisposable
         {
             await foreach (var update in sequence.Output.Reader.ReadAllAsync(linked.Token).ConfigureAwait(false))
             {
+                // ReadAllAsync drains what is buffered without looking at the token: a cancelled caller gets no more.
+                linked.Token.ThrowIfCancellationRequested();
                 yield return update;
             }
         }

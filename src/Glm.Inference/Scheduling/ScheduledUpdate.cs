@@ -21,7 +21,8 @@ public sealed record GenerationUsage(int PromptTokens, int CachedTokens, int Com
 
 /// <summary>
 /// A snapshot of the scheduler's state, for metrics: requests waiting, sequences running (prefilling or decoding), KV
-/// slots in use and in all, and totals since start of tokens generated and of prompt tokens reused from a slot.
+/// slots in use and in all, tokens the running sequences hold in their caches and the caches' capacity in all, and
+/// totals since start of tokens generated and of prompt tokens reused from a slot.
 /// </summary>
-public readonly record struct SchedulerGauges(int QueueDepth, int Running, int SlotsInUse, int SlotsTotal, long TokensGenerated,
-    long CachedPromptTokens);
+public readonly record struct SchedulerGauges(int QueueDepth, int Running, int SlotsInUse, int SlotsTotal, long KvTokensInUse,
+    long KvTokensCapacity, long TokensGenerated, long CachedPromptTokens);

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Glm.Core;
+using Glm.Inference.Scheduling;
 using Glm.Platform;
 using Glm.Server.Gate;
 using Glm.Server.Serving;
@@ -10,8 +12,9 @@ namespace Glm.Server.Api;
 /// <summary>
 /// The filter on each dialect's route group: runs the <see cref="IRequestGate"/>, then the endpoint, and writes
 /// any <see cref="ApiException"/> in the dialect's error envelope: a <see cref="PlatformException"/> (credentials,
-/// balance, limits, billing) with its own status and code, and a <c>Retry-After</c> header when it has one; a
-/// <see cref="GlmException"/> from the model (a value it cannot serve) as 400 with code 1210; anything else
+/// balance, limits, billing) with its own status and code, and a <c>Retry-After</c> header when it has one; an engine
+/// whose slots and queue are full (<see cref="SchedulerBusyException"/>) as 429 with code 1302 and the scheduler's
+/// <c>Retry-After</c>; a <see cref="GlmException"/> from the model (a value it cannot serve) as 400 with code 1210; anything else
 /// unexpected as 500.
 /// </summary>
 internal sealed class DialectFilter(ApiDialect dialect, IRequestGate gate, Func<ApiException, IResult> toResult, ILogger<DialectFilter> log) : IEndpointFilter
@@ -36,6 +39,11 @@ internal sealed class DialectFilter(ApiDialect dialect, IRequestGate gate, Func<
         catch (PlatformException e)
         {
             return toResult(PlatformGate.ToApiException(e, http));
+        }
+        catch (SchedulerBusyException e)
+        {
+            http.Response.Headers.RetryAfter = ((long)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return toResult(new ApiException(429, "1302", $"the model is busy: {e.Queued} requests are waiting; retry later"));
         }
         catch (GlmException e)
         {

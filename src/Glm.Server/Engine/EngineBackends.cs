@@ -1,5 +1,6 @@
 using Glm.Inference.Chat;
 using Glm.Inference.Loading;
+using Glm.Inference.Scheduling;
 using Glm.Platform;
 using Glm.Server.Billing;
 using Glm.Server.Models;
@@ -12,7 +13,8 @@ namespace Glm.Server.Engine;
 /// <summary>
 /// Serves registry entries with GlmSharp's CPU engine. A chat entry's checkpoint (a Hugging Face folder or a .gguf
 /// file) is opened with <see cref="GlmChatClient.Open"/> on the entry's first request, with its context window, and
-/// counted with the model's own tokenizer. With a platform store, every call is billed:
+/// counted with the model's own tokenizer; its requests are batched by the engine's scheduler with the entry's
+/// <c>parallel</c> slots and <c>max_queue</c>. With a platform store, every call is billed:
 /// caller and request id (<see cref="CallerBillingChatClient"/>) -> <c>UseMetering</c> -> the engine under the
 /// public name. A checkpoint that does not exist (yet) is a 503 with code 1211 naming the path, at each request until
 /// it appears; the server itself starts without it.
@@ -36,11 +38,12 @@ public static class EngineBackends
         IGlmTokenizer tokenizer;
         using (var file = GlmModelFile.Open(entry.Checkpoint))
             tokenizer = file.LoadTokenizer();
-        IChatClient engine = GlmChatClient.Open(entry.Checkpoint, threads, entry.ContextWindow);
+        var scheduling = new BatchSchedulerOptions { Slots = entry.Parallel, MaxQueuedRequests = entry.MaxQueue };
+        var engine = GlmChatClient.Open(entry.Checkpoint, threads, entry.ContextWindow, scheduling: scheduling);
         var builder = new ChatClientBuilder(engine);
         if (billing is not null)
             builder.Use(inner => new CallerBillingChatClient(inner, billing)).UseMetering(new UsageLedger(billing));
         var chat = builder.Use(inner => new ServedModelChatClient(inner, entry.Name, tokenizer)).Build();
-        return new ModelBackend(chat, null, new EnginePromptTokenizer(tokenizer));
+        return new ModelBackend(chat, null, new EnginePromptTokenizer(tokenizer), () => engine.Gauges);
     }
 }

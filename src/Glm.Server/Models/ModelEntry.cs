@@ -16,7 +16,9 @@ public sealed record ModelRateLimits(int Concurrency, int RequestsPerMinute, int
 /// <summary>
 /// One public model name of the registry and how it is served. Immutable; validated by
 /// <see cref="ModelRegistry.Load(string)"/>. <see cref="Checkpoint"/> is an absolute path (a relative path in the
-/// file is resolved against the file's folder).
+/// file is resolved against the file's folder). <see cref="Parallel"/> requests are decoded together (continuous
+/// batching, one KV cache of <see cref="ContextWindow"/> tokens each); up to <see cref="MaxQueue"/> more wait for a
+/// slot, and the next one is refused with 1302 (HTTP 429).
 /// </summary>
 public sealed record ModelEntry(
     string Name,
@@ -27,4 +29,6 @@ public sealed record ModelEntry(
     int DefaultMaxTokens,
     string? Quantization,
     ModelPricing Pricing,
-    ModelRateLimits RateLimits);
+    ModelRateLimits RateLimits,
+    int Parallel = 8,
+    int MaxQueue = 64);

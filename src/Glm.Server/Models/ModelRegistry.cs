@@ -10,13 +10,17 @@ namespace Glm.Server.Models;
 /// { "models": { "glm-4": { "checkpoint": "glm4-9b", "context_window": 131072, "max_output_tokens": 4095,
 ///     "default_max_tokens": 1024, "quantization": "q8_0", "kind": "chat",
 ///     "price_per_million_input": 100, "price_per_million_output": 100,
-///     "rate_limits": { "concurrency": 8, "requests_per_minute": 600, "tokens_per_minute": 100000 } } } }
+///     "rate_limits": { "concurrency": 8, "requests_per_minute": 600, "tokens_per_minute": 100000 },
+///     "parallel": 8, "max_queue": 64 } } }
 /// </code>
 /// Only <c>checkpoint</c> and <c>context_window</c> are required. Immutable and thread safe.
 /// </summary>
 public sealed partial class ModelRegistry
 {
     private static readonly string[] Quantizations = ["f32", "f16", "bf16", "q8_0", "q6_k", "q4_0"];
+
+    /// <summary>Most requests a model decodes together (<c>parallel</c>).</summary>
+    public const int MaxParallel = 64;
 
     private readonly Dictionary<string, ModelEntry> _byName;
 
@@ -94,7 +98,12 @@ public sealed partial class ModelRegistry
             string rat = at + ".rate_limits";
             limits = new ModelRateLimits(Int(file, rat, rl, "concurrency", 0, 0), Int(file, rat, rl, "requests_per_minute", 0, 0), Int(file, rat, rl, "tokens_per_minute", 0, 0));
         }
-        return new ModelEntry(model.Name, kind, Path.GetFullPath(checkpoint, folder), context, maxOutput, defaultMax, quantization, pricing, limits);
+        int parallel = Int(file, at, e, "parallel", 8, min: 1);
+        if (parallel > MaxParallel)
+            throw new GlmException($"{file}: {at}.parallel must be at most {MaxParallel} (got {parallel})");
+        int maxQueue = Int(file, at, e, "max_queue", 64, min: 0);
+        return new ModelEntry(model.Name, kind, Path.GetFullPath(checkpoint, folder), context, maxOutput, defaultMax, quantization,
+            pricing, limits, parallel, maxQueue);
     }
 
     private static string? String(string file, string at, JsonElement e, string field, bool required)

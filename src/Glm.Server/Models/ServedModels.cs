@@ -31,6 +31,10 @@ public sealed class ServedModels(ModelRegistry registry, ModelBackendFactory fac
         }
     }
 
+    /// <summary>The backends loaded so far, by public name.</summary>
+    public IEnumerable<(string Name, ModelBackend Backend)> Loaded() =>
+        _loaded.Where(p => p.Value.IsValueCreated).Select(p => (p.Key, p.Value.Value));
+
     public void Dispose()
     {
         foreach (var lazy in _loaded.Values)

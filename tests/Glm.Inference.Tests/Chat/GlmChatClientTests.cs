@@ -16,7 +16,7 @@ namespace Glm.Inference.Tests.Chat;
 
 public sealed class GlmChatClientTests : IClassFixture<GlmChatClientTests.Model>
 {
-    /// <summary>One tiny model and client for the class (the client serializes requests, so tests may share it).</summary>
+    /// <summary>One tiny model and client for the class (the client batches concurrent requests, so tests may share it).</summary>
     public sealed class Model : IDisposable
     {
         public TinyChatModel Files { get; } = new();
@@ -151,12 +151,49 @@ public sealed class GlmChatClientTests : IClassFixture<GlmChatClientTests.Model>
     }
 
     [Fact]
-    public async Task Concurrent_requests_are_serialized_and_each_gets_its_own_reply()
+    public async Task Concurrent_requests_run_in_one_batch_and_each_gets_its_own_reply()
     {
-        var requests = Enumerable.Range(0, 4).Select(_ => Task.Run(() => _model.Client.GetResponseAsync(Conversation, Greedy40))).ToArray();
-        ChatResponse[] responses = await Task.WhenAll(requests);
-        ChatResponse alone = await _model.Client.GetResponseAsync(Conversation, Greedy40);
-        Assert.All(responses, r => Assert.Equal(alone.Text, r.Text));
+        ChatMessage[][] conversations = [.. Enumerable.Range(0, 4).Select(i => new[] { new ChatMessage(AiChatRole.User, $"Question number {i}: how are you?") })];
+        var alone = new List<string>();
+        foreach (var conversation in conversations) alone.Add((await _model.Client.GetResponseAsync(conversation, Greedy40)).Text);
+
+        int mostRunning = 0;
+        using var watching = new CancellationTokenSource();
+        Task watcher = Task.Run(async () =>
+        {
+            while (!watching.IsCancellationRequested)
+            {
+                mostRunning = Math.Max(mostRunning, _model.Client.Gauges.Running);
+                await Task.Delay(1);
+            }
+        });
+        var replies = await Task.WhenAll(conversations.Select(c => Task.Run(async () =>
+        {
+            var text = new StringBuilder();
+            await foreach (var update in _model.Client.GetStreamingResponseAsync(c, Greedy40))
+            {
+                text.Append(update.Text);
+                await Task.Delay(20); // a slow reader: the others keep decoding meanwhile
+            }
+            return text.ToString();
+        })));
+        watching.Cancel();
+        await watcher;
+
+        Assert.Equal(alone, replies);
+        Assert.True(mostRunning > 1, $"at most {mostRunning} request ran at a time");
+    }
+
+    [Fact]
+    public async Task A_continued_conversation_reuses_the_cached_prefix()
+    {
+        ChatResponse first = await _model.Client.GetResponseAsync(Conversation, Greedy40);
+        ChatMessage[] continued = [.. Conversation, .. first.Messages, new(AiChatRole.User, "Tell me more.")];
+        ChatResponse second = await _model.Client.GetResponseAsync(continued, Greedy40);
+
+        Assert.True(second.Usage?.CachedInputTokenCount >= first.Usage?.InputTokenCount,
+            $"{second.Usage?.CachedInputTokenCount} of {second.Usage?.InputTokenCount} prompt tokens were cached; the first turn alone had {first.Usage?.InputTokenCount}");
+        Assert.True(second.Usage?.CachedInputTokenCount < second.Usage?.InputTokenCount);
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public sealed class BatchSchedulerTests
             Assert.Equal(new GenerationUsage(prompts[i].Length, 0, 20), outcomes[i].Usage);
         }
         var gauges = scheduler.Gauges;
-        Assert.Equal(new SchedulerGauges(0, 0, 0, 4, 8 * 20, 0), gauges);
+        Assert.Equal(new SchedulerGauges(0, 0, 0, 4, 0, 4 * scheduler.ContextLength, 8 * 20, 0), gauges);
     }
 
     [Fact]
@@ -80,6 +80,9 @@ public sealed class BatchSchedulerTests
         var firstIds = new List<int>();
         Task<Outcome> first = Collect(scheduler.Submit(files.Prompt(0, 8), Endless, cancel.Token), onId: firstIds.Add);
         await WaitFor(() => scheduler.Gauges.TokensGenerated >= 3);
+        var running = scheduler.Gauges;
+        Assert.Equal(1, running.SlotsInUse);
+        Assert.True(running.KvTokensInUse >= 8 + 2, $"the running sequence holds {running.KvTokensInUse} cached tokens");
 
         Task<Outcome> second = Collect(scheduler.Submit(files.Prompt(1, 12), Greedy));
         Task<Outcome> third = Collect(scheduler.Submit(files.Prompt(2, 9), Seeded(3)));

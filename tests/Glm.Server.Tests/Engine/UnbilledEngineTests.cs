@@ -15,7 +15,7 @@ public sealed class UnbilledEngineTests
         {
             TinyGguf.Write(folder);
             string registry = Path.Combine(folder, "serve.json");
-            await File.WriteAllTextAsync(registry, """{ "models": { "glm-4": { "checkpoint": "tiny.gguf", "context_window": 1024 } } }""");
+            await File.WriteAllTextAsync(registry, """{ "models": { "glm-4": { "checkpoint": "tiny.gguf", "context_window": 1024, "parallel": 3 } } }""");
             await using var app = GlmServer.Build(new GlmServerOptions
             {
                 Registry = ModelRegistry.Load(registry),
@@ -29,7 +29,15 @@ public sealed class UnbilledEngineTests
                 """{"model":"glm-4","max_tokens":3,"messages":[{"role":"user","content":"Hello"}]}""");
             Assert.Equal(200, status);
             Assert.Equal("glm-4", (string?)body["model"]);
-            Assert.InRange((int)body["usage"]!["completion_tokens"]!, 1, 3);
+            int completion = (int)body["usage"]!["completion_tokens"]!;
+            Assert.InRange(completion, 1, 3);
+
+            // The engine's scheduler in /metrics: its three KV slots, all free again, and the tokens it generated.
+            string metrics = await http.GetStringAsync("/metrics");
+            Assert.Contains("glm_kv_slots_total{model=\"glm-4\"} 3\n", metrics);
+            Assert.Contains("glm_kv_slots_in_use{model=\"glm-4\"} 0\n", metrics);
+            Assert.Contains("glm_scheduler_queue_depth{model=\"glm-4\"} 0\n", metrics);
+            Assert.Contains($"glm_scheduler_generated_tokens_total{{model=\"glm-4\"}} {completion}\n", metrics);
             await app.StopAsync();
         }
         finally

@@ -30,6 +30,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(ModelKind.Embedding, embedding.Kind);
         Assert.Equal(512, embedding.MaxOutputTokens);
         Assert.Equal(512, embedding.DefaultMaxTokens);
+        Assert.Equal((8, 64), (glm4.Parallel, glm4.MaxQueue));
         Assert.Null(registry.Find("glm-5"));
     }
 
@@ -41,6 +42,9 @@ public sealed class ModelRegistryTests : IDisposable
     [InlineData("""{"models":{"glm-4":{"checkpoint":"x","context_window":8,"price_per_million_input":"free"}}}""", "models.glm-4.price_per_million_input must be a number >= 0")]
     [InlineData("""{"models":{"glm 4":{"checkpoint":"x","context_window":8}}}""", "models.glm 4: a model name is")]
     [InlineData("""{"models":{"glm-4":{"checkpoint":"x","context_window":8,"rate_limits":{"concurrency":-2}}}}""", "models.glm-4.rate_limits.concurrency must be an integer >= 0")]
+    [InlineData("""{"models":{"glm-4":{"checkpoint":"x","context_window":8,"parallel":0}}}""", "models.glm-4.parallel must be an integer >= 1 (got 0)")]
+    [InlineData("""{"models":{"glm-4":{"checkpoint":"x","context_window":8,"parallel":65}}}""", "models.glm-4.parallel must be at most 64 (got 65)")]
+    [InlineData("""{"models":{"glm-4":{"checkpoint":"x","context_window":8,"max_queue":-1}}}""", "models.glm-4.max_queue must be an integer >= 0")]
     [InlineData("""{"model":{}}""", "expected an object with a \"models\" object")]
     [InlineData("""{"models":{""", "not valid JSON")]
     public void Errors_name_the_file_and_the_field(string json, string expected)

@@ -15,6 +15,9 @@ public sealed class ScriptedChatClient : IChatClient
 
     public Exception? FailAfterFirst { get; set; }
 
+    /// <summary>When set, thrown before the first update, as an engine refuses a request it cannot take.</summary>
+    public Exception? Refuse { get; set; }
+
     public IList<ChatMessage>? LastMessages { get; private set; }
 
     public ChatOptions? LastOptions { get; private set; }
@@ -32,6 +35,8 @@ public sealed class ScriptedChatClient : IChatClient
     {
         LastMessages = messages.ToList();
         LastOptions = options;
+        if (Refuse is not null)
+            throw Refuse;
         for (int i = 0; i < Script.Count; i++)
         {
             yield return Script[i];
