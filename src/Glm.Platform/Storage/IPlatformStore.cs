@@ -42,9 +42,12 @@ public interface IPlatformStore
 
     /// <summary>
     /// Writes the row and debits its cost from the tenant's balance in one transaction. A second row with the same
-    /// request id changes nothing and returns false.
+    /// tenant and request id changes nothing and returns false; request ids of different tenants never collide.
     /// </summary>
     Task<bool> RecordUsageAsync(UsageRecord usage, CancellationToken ct = default);
+
+    /// <summary>The tenant's row for <paramref name="requestId"/>, or null (another tenant's row never matches).</summary>
+    Task<UsageRecord?> FindUsageAsync(string tenantId, string requestId, CancellationToken ct = default);
 
     /// <summary>The tenant's rows with <c>from &lt;= At &lt; to</c>, oldest first.</summary>
     Task<IReadOnlyList<UsageRecord>> ListUsageAsync(

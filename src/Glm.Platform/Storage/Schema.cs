@@ -35,6 +35,25 @@ internal static class Schema
             """,
             "CREATE INDEX usage_tenant_at ON usage (tenant_id, at_ms)",
         ],
+        [
+            // A request id is unique per tenant, not across tenants: one tenant's ids never collide with another's.
+            """
+            CREATE TABLE usage_v2 (
+                request_id TEXT NOT NULL, tenant_id TEXT NOT NULL REFERENCES tenants (id), key_id TEXT NOT NULL,
+                model TEXT NOT NULL, prompt_tokens BIGINT NOT NULL, completion_tokens BIGINT NOT NULL,
+                cached_tokens BIGINT NOT NULL, cost_nano BIGINT NOT NULL, latency_ms BIGINT NOT NULL,
+                finish_reason TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY (tenant_id, request_id))
+            """,
+            """
+            INSERT INTO usage_v2 (request_id, tenant_id, key_id, model, prompt_tokens, completion_tokens, cached_tokens,
+                cost_nano, latency_ms, finish_reason, at_ms)
+            SELECT request_id, tenant_id, key_id, model, prompt_tokens, completion_tokens, cached_tokens, cost_nano,
+                latency_ms, finish_reason, at_ms FROM usage
+            """,
+            "DROP TABLE usage",
+            "ALTER TABLE usage_v2 RENAME TO usage",
+            "CREATE INDEX usage_tenant_at ON usage (tenant_id, at_ms)",
+        ],
     ];
 
     public static long ToNano(decimal amount) => (long)decimal.Round(amount * 1_000_000_000m);

@@ -132,7 +132,7 @@ public abstract class SqlPlatformStore : IPlatformStore
         int inserted = await ExecAsync(db, tx,
             $"""
             INSERT INTO usage ({UsageColumns}) VALUES (@id, @t, @k, @m, @p, @c, @ca, @cost, @lat, @f, @at)
-            ON CONFLICT (request_id) DO NOTHING
+            ON CONFLICT (tenant_id, request_id) DO NOTHING
             """, ct,
             ("id", u.RequestId), ("t", u.TenantId), ("k", u.KeyId), ("m", u.Model), ("p", u.PromptTokens),
             ("c", u.CompletionTokens), ("ca", u.CachedTokens), ("cost", ToNano(u.Cost)),
@@ -148,10 +148,15 @@ public abstract class SqlPlatformStore : IPlatformStore
         string tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default) =>
         ListAsync(
             $"SELECT {UsageColumns} FROM usage WHERE tenant_id = @t AND at_ms >= @f AND at_ms < @to ORDER BY at_ms, request_id",
-            r => new UsageRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4),
-                r.GetInt64(5), r.GetInt64(6), FromNano(r.GetInt64(7)), TimeSpan.FromMilliseconds(r.GetInt64(8)),
-                r.GetString(9), FromMs(r.GetInt64(10))),
-            ct, ("t", tenantId), ("f", ToMs(from)), ("to", ToMs(to)));
+            ReadUsage, ct, ("t", tenantId), ("f", ToMs(from)), ("to", ToMs(to)));
+
+    public Task<UsageRecord?> FindUsageAsync(string tenantId, string requestId, CancellationToken ct = default) =>
+        FirstAsync($"SELECT {UsageColumns} FROM usage WHERE tenant_id = @t AND request_id = @id", ReadUsage, ct,
+            ("t", tenantId), ("id", requestId));
+
+    private static UsageRecord ReadUsage(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6),
+            FromNano(r.GetInt64(7)), TimeSpan.FromMilliseconds(r.GetInt64(8)), r.GetString(9), FromMs(r.GetInt64(10)));
 
     public Task<IReadOnlyList<UsageLine>> SummarizeUsageAsync(
         string tenantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default) =>

@@ -62,7 +62,7 @@ internal sealed class CallerBillingChatClient(IChatClient inner, IPlatformStore 
             throw new InvalidOperationException($"A billed chat call needs a {nameof(PlatformCaller)} in AdditionalProperties[\"{CallerKey}\"].");
         if (properties.TryGetValue(ChatRunner.RequestIdKey, out object? id) != true || id is not string requestId)
             throw new InvalidOperationException($"A billed chat call needs a request id in AdditionalProperties[\"{ChatRunner.RequestIdKey}\"].");
-        if (properties.ContainsKey(ChatRunner.CallerRequestIdKey) && await AlreadyBilledAsync(caller.Identity.TenantId, requestId, cancellationToken))
+        if (properties.ContainsKey(ChatRunner.CallerRequestIdKey) && await store.FindUsageAsync(caller.Identity.TenantId, requestId, cancellationToken) is not null)
             throw new ApiException(400, "1231", $"request_id {requestId} was already used; send a new one for each request", "request_id");
 
         var inner = options!.Clone();
@@ -70,13 +70,5 @@ internal sealed class CallerBillingChatClient(IChatClient inner, IPlatformStore 
         inner.AdditionalProperties.Remove(CallerKey);
         inner.AdditionalProperties.Remove(ChatRunner.CallerRequestIdKey);
         return (caller, new MeteredCall(caller.Identity, requestId).ForCaller(inner));
-    }
-
-    // The store looks rows up by tenant and time only, so this reads the tenant's rows; it runs only for ids that
-    // callers choose themselves.
-    private async Task<bool> AlreadyBilledAsync(string tenantId, string requestId, CancellationToken cancellationToken)
-    {
-        var rows = await store.ListUsageAsync(tenantId, DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow.AddDays(1), cancellationToken);
-        return rows.Any(r => r.RequestId == requestId);
     }
 }

@@ -10,22 +10,24 @@ internal enum AsyncJobStatus
     Fail,
 }
 
-/// <summary>A submitted task: its result once it succeeded, its error once it failed.</summary>
-internal sealed record AsyncJob<TResult>(string Id, string RequestId, string Model, AsyncJobStatus Status, TResult? Result, ApiException? Error, DateTimeOffset? FinishedAt);
+/// <summary>A submitted task of <paramref name="Owner"/> (a tenant): its result once it succeeded, its error once it failed.</summary>
+internal sealed record AsyncJob<TResult>(string Id, string Owner, string RequestId, string Model, AsyncJobStatus Status, TResult? Result,
+    ApiException? Error, DateTimeOffset? FinishedAt);
 
 /// <summary>
 /// Async completions: each runs in the background (until it ends or the server stops) and its result is kept for
-/// <c>retention</c> after it finishes, then forgotten. Thread safe.
+/// <c>retention</c> after it finishes, then forgotten. Only its owner finds it. Thread safe.
 /// </summary>
 internal sealed class AsyncJobs<TResult>(TimeSpan retention, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, AsyncJob<TResult>> _jobs = new(StringComparer.Ordinal);
 
     /// <summary>Starts <paramref name="work"/> under <paramref name="id"/> and returns at once.</summary>
-    public AsyncJob<TResult> Submit(string id, string requestId, string model, Func<CancellationToken, Task<TResult>> work, CancellationToken stopping)
+    public AsyncJob<TResult> Submit(string id, string owner, string requestId, string model, Func<CancellationToken, Task<TResult>> work,
+        CancellationToken stopping)
     {
         Sweep();
-        var job = new AsyncJob<TResult>(id, requestId, model, AsyncJobStatus.Processing, default, null, null);
+        var job = new AsyncJob<TResult>(id, owner, requestId, model, AsyncJobStatus.Processing, default, null, null);
         _jobs[id] = job;
         _ = Task.Run(async () =>
         {
@@ -47,11 +49,11 @@ internal sealed class AsyncJobs<TResult>(TimeSpan retention, TimeProvider clock)
         return job;
     }
 
-    /// <summary>The job, or null when the id is unknown or its result has expired.</summary>
-    public AsyncJob<TResult>? Find(string id)
+    /// <summary>The job, or null when the id is unknown, its result has expired or it is not <paramref name="owner"/>'s.</summary>
+    public AsyncJob<TResult>? Find(string id, string owner)
     {
         Sweep();
-        return _jobs.GetValueOrDefault(id);
+        return _jobs.GetValueOrDefault(id) is { } job && job.Owner == owner ? job : null;
     }
 
     private void Sweep()

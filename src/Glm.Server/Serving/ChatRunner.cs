@@ -1,3 +1,4 @@
+using Glm.Server.Gate;
 using Glm.Server.Metrics;
 using Glm.Server.Models;
 using Microsoft.Extensions.AI;
@@ -8,7 +9,8 @@ namespace Glm.Server.Serving;
 internal sealed record ChatCall(string? Model, IList<ChatMessage> Messages, ChatOptions Options, int? MaxTokens, string? RequestId);
 
 /// <summary>
-/// The dialect-neutral half of a chat completion: resolves the model, holds the request id in flight, checks the
+/// The dialect-neutral half of a chat completion: resolves the model, holds the request id in flight (ids are the
+/// caller's tenant's: another tenant's ids never collide with them), checks the
 /// prompt against the context window (error 1261), clamps the output budget to what fits, and starts a
 /// <see cref="ChatRun"/>. The model sees the request id as <c>ChatOptions.AdditionalProperties["request_id"]</c>,
 /// and <c>["request_id_from_caller"] = true</c> when the caller chose it (a server-made id is new by construction).
@@ -46,10 +48,20 @@ internal sealed class ChatRunner(ServedModels models, RequestIds requestIds, Ser
         var options = call.Options.Clone();
         options.ModelId = entry.Name;
         options.MaxOutputTokens = maxTokens;
-        var lease = requestIds.Begin(call.RequestId);
+        var lease = requestIds.Begin(ScopeOf(call.Options.AdditionalProperties?.GetValueOrDefault("caller")), call.RequestId);
         (options.AdditionalProperties ??= [])[RequestIdKey] = lease.Id;
         if (!string.IsNullOrEmpty(call.RequestId))
             options.AdditionalProperties[CallerRequestIdKey] = true;
         return new ChatRun(entry, backend, call.Messages, options, prompt, lease, metrics);
     }
+
+    /// <summary>Whose request ids and async results these are: the caller's tenant (or the name the gate gave the
+    /// caller); empty when the server runs without a gate.</summary>
+    public static string ScopeOf(object? caller) =>
+        caller switch
+        {
+            PlatformCaller platform => platform.Identity.TenantId,
+            string name => name,
+            _ => "",
+        };
 }

@@ -93,4 +93,19 @@ public abstract partial class PlatformContract
         Assert.Equal(["b1"], (await Admin.UsageAsync(b.Id, Start.AddDays(-1), Start.AddDays(2))).Select(r => r.RequestId));
         Assert.Equal(["a1", "a2", "a4"], (await Admin.UsageAsync(a.Id, Start, Start.AddHours(1))).Select(r => r.RequestId));
     }
+
+    [SkippableFact]
+    public async Task Request_ids_are_per_tenant_and_found_by_their_tenant_only()
+    {
+        var (alice, aliceKey) = await TenantWithKeyAsync("alice", balance: 1m);
+        var (bob, bobKey) = await TenantWithKeyAsync("bob", balance: 1m);
+        Assert.True((await RecordAsync(aliceKey, "same-id", 1000, 500, Start)).Written);
+        // Another tenant's row with the same id is its own row, written and debited.
+        Assert.True((await RecordAsync(bobKey, "same-id", 1000, 500, Start)).Written);
+        Assert.Equal((0.998m, 0.998m), ((await Admin.GetTenantAsync(alice.Id)).Balance, (await Admin.GetTenantAsync(bob.Id)).Balance));
+
+        Assert.Equal(alice.Id, (await Store.FindUsageAsync(alice.Id, "same-id"))?.TenantId);
+        Assert.Equal(bob.Id, (await Store.FindUsageAsync(bob.Id, "same-id"))?.TenantId);
+        Assert.Null(await Store.FindUsageAsync(alice.Id, "other-id"));
+    }
 }

@@ -86,6 +86,36 @@ public sealed class MeteredEngineTests(MeteredServer server) : IClassFixture<Met
     }
 
     [Fact]
+    public async Task Tenants_neither_see_nor_collide_with_each_others_request_ids_and_async_results()
+    {
+        var (alice, aliceKey) = await server.NewTenantAsync(balance: 1m);
+        var (bob, bobKey) = await server.NewTenantAsync(balance: 1m);
+        using var asAlice = server.Http(aliceKey.ZhipuKey);
+        using var asBob = server.Http(bobKey.ZhipuKey);
+        const string Request = """{"model":"glm-4","request_id":"shared-id","do_sample":false,"max_tokens":4,"messages":[{"role":"user","content":"Hello"}]}""";
+
+        // The same request id from two tenants: each is served and billed to its own tenant.
+        Assert.Equal(200, (await asAlice.PostJsonAsync(Chat, Request)).Status);
+        Assert.Equal(200, (await asBob.PostJsonAsync(Chat, Request)).Status);
+        var aliceRow = Assert.Single(await server.UsageAsync(alice));
+        var bobRow = Assert.Single(await server.UsageAsync(bob));
+        Assert.Equal(("shared-id", "shared-id"), (aliceRow.RequestId, bobRow.RequestId));
+        Assert.Equal(1m - bobRow.Cost, await server.BalanceAsync(bob));
+
+        // An async task is found by its owner only; to anyone else it does not exist.
+        var (_, task) = await asAlice.PostJsonAsync("/api/paas/v4/async/chat/completions",
+            """{"model":"glm-4","do_sample":false,"max_tokens":4,"messages":[{"role":"user","content":"Hi"}]}""");
+        string id = (string)task["id"]!;
+        var (bobStatus, bobPoll) = await asBob.GetJsonAsync("/api/paas/v4/async-result/" + id);
+        Assert.Equal(404, bobStatus);
+        Assert.Equal("1214", (string?)bobPoll["error"]!["code"]);
+        JsonNode poll = task;
+        for (int i = 0; i < 100 && (string?)poll["task_status"] == "PROCESSING"; i++, await Task.Delay(100))
+            poll = (await asAlice.GetJsonAsync("/api/paas/v4/async-result/" + id)).Body;
+        Assert.Equal("SUCCESS", (string?)poll["task_status"]);
+    }
+
+    [Fact]
     public async Task A_bad_key_is_401_in_each_dialect()
     {
         var (_, key) = await server.NewTenantAsync(balance: 1m);

@@ -44,7 +44,7 @@ internal static class ZhipuEndpoints
     {
         var request = await WireJson.ReadAsync<ZhipuChatRequest>(http.Request);
         var run = runner.Start(ToCall(request, http));
-        var job = jobs.Submit(RequestIds.NewId(), run.RequestId, run.Entry.Name, async stopping =>
+        var job = jobs.Submit(RequestIds.NewId(), ChatRunner.ScopeOf(http.Items[DialectFilter.CallerKey]), run.RequestId, run.Entry.Name, async stopping =>
         {
             using (run)
                 return await CompleteAsync(run, stopping);
@@ -52,9 +52,9 @@ internal static class ZhipuEndpoints
         return TypedResults.Ok(new ZhipuAsyncTask { Id = job.Id, RequestId = job.RequestId, Model = job.Model, TaskStatus = "PROCESSING" });
     }
 
-    private static Results<Ok<ZhipuAsyncTask>, Ok<ZhipuChatCompletion>> Poll(string id, AsyncJobs<ZhipuChatCompletion> jobs)
+    private static Results<Ok<ZhipuAsyncTask>, Ok<ZhipuChatCompletion>> Poll(string id, HttpContext http, AsyncJobs<ZhipuChatCompletion> jobs)
     {
-        var job = jobs.Find(id) ?? throw new ApiException(404, "1214", $"invalid id: no async task {id} (unknown, or its result expired)", "id");
+        var job = jobs.Find(id, ChatRunner.ScopeOf(http.Items[DialectFilter.CallerKey])) ?? throw new ApiException(404, "1214", $"invalid id: no async task {id} (unknown, or its result expired)", "id");
         return job.Status switch
         {
             AsyncJobStatus.Processing => TypedResults.Ok(new ZhipuAsyncTask { Id = job.Id, RequestId = job.RequestId, TaskStatus = "PROCESSING" }),
