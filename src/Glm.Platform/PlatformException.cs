@@ -44,9 +44,9 @@ public sealed class PlatformException : GlmException
     internal static PlatformException ModelNotPriced(string model) =>
         new("1211", 400, $"Model '{model}' has no price; it cannot be billed.");
 
-    internal static PlatformException TooManyConcurrent(int limit, int retryAfter) =>
-        new("1302", 429, $"More than {limit} requests in flight for this key.", retryAfter);
+    internal static PlatformException TooManyConcurrent(int limit, string scope, int retryAfter) =>
+        new("1302", 429, $"More than {limit} requests in flight for this key{scope}.", retryAfter);
 
-    internal static PlatformException TooManyRequests(string what, int limit, int retryAfter) =>
-        new("1303", 429, $"More than {limit} {what} per minute for this key.", retryAfter);
+    internal static PlatformException TooManyRequests(string what, int limit, string scope, int retryAfter) =>
+        new("1303", 429, $"More than {limit} {what} per minute for this key{scope}.", retryAfter);
 }

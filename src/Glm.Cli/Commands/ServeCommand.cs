@@ -47,6 +47,7 @@ internal static class ServeCommand
             try
             {
                 IRequestGate gate = new AllowAllGate();
+                var limiter = new KeyRateLimiter();
                 if (!open)
                 {
                     store = await PlatformStores.OpenAsync(parse.GetValue(platform.Db), cancel);
@@ -54,12 +55,12 @@ internal static class ServeCommand
                     var priced = await PriceBookSync.ApplyAsync(registry, store, new PlatformAdmin(store, secrets), cancel);
                     if (priced.Count > 0)
                         Console.WriteLine($"prices set from the registry: {string.Join(", ", priced)}");
-                    gate = new PlatformGate(new ApiKeyAuthenticator(store, secrets), new UsageLedger(store), new KeyRateLimiter());
+                    gate = new PlatformGate(new ApiKeyAuthenticator(store, secrets), new UsageLedger(store), limiter);
                 }
                 await using var app = GlmServer.Build(new GlmServerOptions
                 {
                     Registry = registry,
-                    Backends = EngineBackends.Create(parse.GetValue(threads), store),
+                    Backends = EngineBackends.Create(parse.GetValue(threads), store, limiter),
                     Urls = parse.GetValue(urls)!,
                     Gate = gate,
                 });

@@ -4,16 +4,17 @@ namespace Glm.Platform;
 
 /// <summary>
 /// Per-key requests-per-minute, tokens-per-minute and concurrency limits, in process, over a sliding 60-second
-/// window (a log of admissions and of charged tokens). A refusal is a <see cref="PlatformException"/> with HTTP 429,
-/// code 1302 (concurrency) or 1303 (per-minute), and the whole seconds until a retry can succeed. Thread-safe;
-/// limits are those of the <see cref="KeyIdentity"/> at each call, so a change applies to the next request.
+/// window (a log of admissions and of charged tokens): the key's own limits, and per model, the limits the model's
+/// tier sets for each key. A refusal is a <see cref="PlatformException"/> with HTTP 429, code 1302 (concurrency) or
+/// 1303 (per-minute), and the whole seconds until a retry can succeed. Thread-safe; limits are those given at each
+/// call, so a change applies to the next request.
 /// </summary>
 public sealed class KeyRateLimiter(TimeProvider? clock = null)
 {
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
-    private readonly ConcurrentDictionary<string, KeyWindow> _keys = new();
+    private readonly ConcurrentDictionary<(string KeyId, string? Model), KeyWindow> _keys = new();
 
     /// <summary>
     /// Admits one request or throws. The lease holds a concurrency slot until disposed; charge the request's tokens
@@ -21,12 +22,23 @@ public sealed class KeyRateLimiter(TimeProvider? clock = null)
     /// </summary>
     public RateLease Acquire(KeyIdentity caller)
     {
-        var window = _keys.GetOrAdd(caller.KeyId, _ => new KeyWindow());
+        var window = _keys.GetOrAdd((caller.KeyId, null), _ => new KeyWindow(""));
         window.Admit(caller.Limits, _clock.GetUtcNow());
         return new RateLease(window, _clock);
     }
 
-    /// <summary>A request admitted by <see cref="Acquire"/>. Dispose exactly when the request ends.</summary>
+    /// <summary>
+    /// Admits one request of the key to <paramref name="model"/> under <paramref name="limits"/>, the model's limits
+    /// for each key, counted apart from the key's own (which <see cref="Acquire(KeyIdentity)"/> admits), or throws.
+    /// </summary>
+    public RateLease Acquire(KeyIdentity caller, string model, KeyLimits limits)
+    {
+        var window = _keys.GetOrAdd((caller.KeyId, model), _ => new KeyWindow($" on model {model}"));
+        window.Admit(limits, _clock.GetUtcNow());
+        return new RateLease(window, _clock);
+    }
+
+    /// <summary>A request admitted by <see cref="Acquire(KeyIdentity)"/>. Dispose exactly when the request ends.</summary>
     public sealed class RateLease : IDisposable
     {
         private readonly KeyWindow _window;
@@ -45,7 +57,8 @@ public sealed class KeyRateLimiter(TimeProvider? clock = null)
         }
     }
 
-    internal sealed class KeyWindow
+    /// <summary>One key's (or one key's on one model) log; <paramref name="scope"/> ends the refusal message.</summary>
+    internal sealed class KeyWindow(string scope)
     {
         private readonly Lock _lock = new();
         private readonly Queue<DateTimeOffset> _admitted = new();
@@ -59,15 +72,15 @@ public sealed class KeyRateLimiter(TimeProvider? clock = null)
             {
                 Expire(now);
                 if (limits.MaxConcurrency > 0 && _inFlight >= limits.MaxConcurrency)
-                    throw PlatformException.TooManyConcurrent(limits.MaxConcurrency, retryAfter: 1);
+                    throw PlatformException.TooManyConcurrent(limits.MaxConcurrency, scope, retryAfter: 1);
                 if (limits.RequestsPerMinute > 0 && _admitted.Count >= limits.RequestsPerMinute)
                 {
                     // The oldest admissions must leave the window until one slot is free.
                     var freeAt = _admitted.ElementAt(_admitted.Count - limits.RequestsPerMinute) + Window;
-                    throw PlatformException.TooManyRequests("requests", limits.RequestsPerMinute, Seconds(freeAt - now));
+                    throw PlatformException.TooManyRequests("requests", limits.RequestsPerMinute, scope, Seconds(freeAt - now));
                 }
                 if (limits.TokensPerMinute > 0 && _tokensInWindow >= limits.TokensPerMinute)
-                    throw PlatformException.TooManyRequests("tokens", limits.TokensPerMinute, Seconds(TokensFreeAt(limits.TokensPerMinute) - now));
+                    throw PlatformException.TooManyRequests("tokens", limits.TokensPerMinute, scope, Seconds(TokensFreeAt(limits.TokensPerMinute) - now));
                 _admitted.Enqueue(now);
                 _inFlight++;
             }

@@ -11,10 +11,13 @@ namespace Glm.Server.Billing;
 /// named (<c>AdditionalProperties["caller"]</c>) and the request id the server assigned become the
 /// <see cref="MeteredCall"/> that the <see cref="MeteringChatClient"/> inside it bills, exactly once. Before any
 /// compute, a request id the caller chose and the ledger already holds for the tenant is refused (1231): the ledger
-/// never bills an id twice, so the request must not run twice. After the call, its tokens are charged to the key's
-/// tokens-per-minute window. A call without a <see cref="PlatformCaller"/> is an error. Thread safe if the inner client is.
+/// never bills an id twice, so the request must not run twice. With <paramref name="modelLimits"/>, the key is then
+/// admitted under the model's own per-key limits (429 with 1302/1303 when over them, before any compute). After the
+/// call, its tokens are charged to the key's tokens-per-minute windows. A call without a <see cref="PlatformCaller"/>
+/// is an error. Thread safe if the inner client is.
 /// </summary>
-internal sealed class CallerBillingChatClient(IChatClient inner, IPlatformStore store) : DelegatingChatClient(inner)
+internal sealed class CallerBillingChatClient(IChatClient inner, IPlatformStore store, ModelKeyLimits? modelLimits = null)
+    : DelegatingChatClient(inner)
 {
     public const string CallerKey = "caller";
 
@@ -22,8 +25,11 @@ internal sealed class CallerBillingChatClient(IChatClient inner, IPlatformStore 
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var (caller, metered) = await PrepareAsync(options, cancellationToken);
+        using var modelLease = modelLimits?.Admit(caller.Identity);
         var response = await base.GetResponseAsync(messages, metered, cancellationToken);
-        caller.Lease?.ChargeTokens(response.Usage?.TotalTokenCount ?? 0);
+        long tokens = response.Usage?.TotalTokenCount ?? 0;
+        caller.Lease?.ChargeTokens(tokens);
+        modelLease?.ChargeTokens(tokens);
         return response;
     }
 
@@ -32,6 +38,7 @@ internal sealed class CallerBillingChatClient(IChatClient inner, IPlatformStore 
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var (caller, metered) = await PrepareAsync(options, cancellationToken);
+        using var modelLease = modelLimits?.Admit(caller.Identity);
         long? reported = null;
         long outputUpdates = 0;
         try
@@ -52,6 +59,7 @@ internal sealed class CallerBillingChatClient(IChatClient inner, IPlatformStore 
         {
             // A stream abandoned before its usage report: one token per update with output, as metering counts it.
             caller.Lease?.ChargeTokens(reported ?? outputUpdates);
+            modelLease?.ChargeTokens(reported ?? outputUpdates);
         }
     }
 
@@ -71,4 +79,10 @@ internal sealed class CallerBillingChatClient(IChatClient inner, IPlatformStore 
         inner.AdditionalProperties.Remove(ChatRunner.CallerRequestIdKey);
         return (caller, new MeteredCall(caller.Identity, requestId).ForCaller(inner));
     }
+}
+
+/// <summary>A model's limits for each key (<c>rate_limits</c> in the registry), kept by the server's limiter.</summary>
+internal sealed record ModelKeyLimits(KeyRateLimiter Limiter, string Model, KeyLimits Limits)
+{
+    public KeyRateLimiter.RateLease Admit(KeyIdentity caller) => Limiter.Acquire(caller, Model, Limits);
 }

@@ -23,12 +23,14 @@ public static class EngineBackends
 {
     /// <param name="threads">Worker threads per model (0: all cores).</param>
     /// <param name="billing">The ledger to bill every chat call to; null serves unbilled (no authentication).</param>
-    public static ModelBackendFactory Create(int threads, IPlatformStore? billing) => entry => Open(entry, threads, billing);
+    /// <param name="limiter">Keeps each entry's <c>rate_limits</c> per key (with billing only); null: not enforced.</param>
+    public static ModelBackendFactory Create(int threads, IPlatformStore? billing, KeyRateLimiter? limiter = null) =>
+        entry => Open(entry, threads, billing, limiter);
 
     /// <summary>True when <paramref name="entry"/>'s checkpoint exists, so its first request can load it.</summary>
     public static bool IsPresent(ModelEntry entry) => Directory.Exists(entry.Checkpoint) || File.Exists(entry.Checkpoint);
 
-    private static ModelBackend Open(ModelEntry entry, int threads, IPlatformStore? billing)
+    private static ModelBackend Open(ModelEntry entry, int threads, IPlatformStore? billing, KeyRateLimiter? limiter)
     {
         if (entry.Kind != ModelKind.Chat)
             throw ApiException.Unsupported(entry.Name, "embeddings on the CPU engine");
@@ -42,7 +44,12 @@ public static class EngineBackends
         var engine = GlmChatClient.Open(entry.Checkpoint, threads, entry.ContextWindow, scheduling: scheduling);
         var builder = new ChatClientBuilder(engine);
         if (billing is not null)
-            builder.Use(inner => new CallerBillingChatClient(inner, billing)).UseMetering(new UsageLedger(billing));
+        {
+            var limits = entry.RateLimits;
+            ModelKeyLimits? modelLimits = limiter is null || limits == new ModelRateLimits(0, 0, 0) ? null
+                : new ModelKeyLimits(limiter, entry.Name, new KeyLimits(limits.RequestsPerMinute, limits.TokensPerMinute, limits.Concurrency));
+            builder.Use(inner => new CallerBillingChatClient(inner, billing, modelLimits)).UseMetering(new UsageLedger(billing));
+        }
         var chat = builder.Use(inner => new ServedModelChatClient(inner, entry.Name, tokenizer)).Build();
         return new ModelBackend(chat, null, new EnginePromptTokenizer(tokenizer), () => engine.Gauges);
     }

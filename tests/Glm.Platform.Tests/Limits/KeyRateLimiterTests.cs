@@ -74,4 +74,23 @@ public class KeyRateLimiterTests
     {
         Assert.Throws<ArgumentException>(() => new KeyLimits(MaxConcurrency: -1).Validated());
     }
+
+    [Fact]
+    public void A_models_limits_count_each_keys_requests_to_that_model_apart_from_the_keys_own()
+    {
+        var limiter = new KeyRateLimiter(_clock);
+        var key = Key(new KeyLimits(MaxConcurrency: 5));
+        var perKeyOnAir = new KeyLimits(MaxConcurrency: 1);
+        using var running = limiter.Acquire(key, "glm-4-air", perKeyOnAir);
+
+        var e = Assert.Throws<PlatformException>(() => limiter.Acquire(key, "glm-4-air", perKeyOnAir));
+        Assert.Equal(("1302", 429), (e.Code, e.HttpStatus));
+        Assert.Contains("on model glm-4-air", e.Message);
+        limiter.Acquire(key, "glm-4", perKeyOnAir).Dispose();
+        limiter.Acquire(Key(KeyLimits.Unlimited, "k2"), "glm-4-air", perKeyOnAir).Dispose();
+        limiter.Acquire(key).Dispose();
+
+        running.Dispose();
+        limiter.Acquire(key, "glm-4-air", perKeyOnAir).Dispose();
+    }
 }

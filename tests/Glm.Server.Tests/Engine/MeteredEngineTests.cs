@@ -159,6 +159,30 @@ public sealed class MeteredEngineTests(MeteredServer server) : IClassFixture<Met
     }
 
     [Fact]
+    public async Task A_models_own_rate_limit_applies_per_key_and_leaves_other_models_and_keys_alone()
+    {
+        var (tenant, key) = await server.NewTenantAsync(balance: 1m);
+        var (_, otherKey) = await server.NewTenantAsync(balance: 1m);
+        using var http = server.Http(key.ZhipuKey);
+        const string Air = """{"model":"glm-4-air","messages":[{"role":"user","content":"Hello"}]}""";
+
+        Assert.Equal(200, (await http.PostJsonAsync(Chat, Air)).Status);
+        Assert.Equal(200, (await http.PostJsonAsync(Chat, Air)).Status);
+        using var third = await http.PostAsync(Chat, new StringContent(Air, Encoding.UTF8, "application/json"));
+        Assert.Equal(429, (int)third.StatusCode);
+        Assert.NotNull(third.Headers.RetryAfter?.Delta);
+        var error = JsonNode.Parse(await third.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal("1303", (string?)error["code"]);
+        Assert.Contains("glm-4-air", (string?)error["message"]);
+
+        // The limit is the model's for each key: the key's other models and other keys are still served.
+        Assert.Equal(200, (await http.PostJsonAsync(Chat, Air.Replace("glm-4-air", "glm-4"))).Status);
+        using var other = server.Http(otherKey.ZhipuKey);
+        Assert.Equal(200, (await other.PostJsonAsync(Chat, Air)).Status);
+        Assert.Equal(3, (await server.UsageAsync(tenant)).Count); // the refused request ran nothing and costs nothing
+    }
+
+    [Fact]
     public async Task A_model_not_trained_yet_is_a_503_naming_its_path()
     {
         var (tenant, key) = await server.NewTenantAsync(balance: 1m);

@@ -12,7 +12,8 @@ namespace Glm.Server.Tests.Engine;
 /// <summary>
 /// The real thing on 127.0.0.1 (a free port): the CPU engine on a tiny random model, the platform gate and metering
 /// over a SQLite ledger in a temporary folder. Registry: <c>glm-4</c> (the tiny model, 1000 per million input tokens,
-/// 2000 per million output) and <c>glm-4-flash</c> (a checkpoint that does not exist).
+/// 2000 per million output), <c>glm-4-air</c> (the same model, at most 2 requests per minute per key) and
+/// <c>glm-4-flash</c> (a checkpoint that does not exist).
 /// </summary>
 public sealed class MeteredServer : IAsyncLifetime
 {
@@ -39,19 +40,23 @@ public sealed class MeteredServer : IAsyncLifetime
             { "models": {
                 "glm-4": { "checkpoint": "tiny.gguf", "context_window": 1024, "max_output_tokens": 1000, "default_max_tokens": 8,
                            "price_per_million_input": {{InputPrice}}, "price_per_million_output": {{OutputPrice}} },
-                "glm-4-flash": { "checkpoint": "not-trained-yet", "context_window": 256 } } }
+                "glm-4-flash": { "checkpoint": "not-trained-yet", "context_window": 256 },
+                "glm-4-air": { "checkpoint": "tiny.gguf", "context_window": 1024, "default_max_tokens": 4,
+                               "price_per_million_input": {{InputPrice}}, "price_per_million_output": {{OutputPrice}},
+                               "rate_limits": { "requests_per_minute": 2 } } } }
             """);
         Store = await PlatformStores.OpenAsync("sqlite:" + Path.Combine(_folder, "platform.db"));
         var secrets = new KeySecrets(RandomNumberGenerator.GetBytes(32));
         Admin = new PlatformAdmin(Store, secrets);
         var models = ModelRegistry.Load(registry);
         await PriceBookSync.ApplyAsync(models, Store, Admin);
+        var limiter = new KeyRateLimiter();
         _app = GlmServer.Build(new GlmServerOptions
         {
             Registry = models,
-            Backends = EngineBackends.Create(threads: 1, Store),
+            Backends = EngineBackends.Create(threads: 1, Store, limiter),
             Urls = "http://127.0.0.1:0",
-            Gate = new PlatformGate(new ApiKeyAuthenticator(Store, secrets), new UsageLedger(Store), new KeyRateLimiter()),
+            Gate = new PlatformGate(new ApiKeyAuthenticator(Store, secrets), new UsageLedger(Store), limiter),
         });
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single());
