@@ -9,7 +9,8 @@ using Glm.Platform;
 namespace Glm.Cli.Commands;
 
 /// <summary>
-/// <c>glm bench serve</c>: a bounded load test of a running <c>glm serve</c>. At each concurrency level, clients send
+/// <c>glm bench serve</c>: a bounded load test of a running <c>glm serve</c>. After one warm-up request (a server loads
+/// a model on its first request), at each concurrency level clients send
 /// streaming chat requests (OpenAI dialect), a fraction of them hanging up mid-stream; it reports generated tokens/s,
 /// requests/s, time to first token (p50/p99) and errors by code. With <c>--key</c>, it then checks through the
 /// server's platform database (the same <c>--db</c>) that every admitted request has exactly one usage row and that
@@ -50,6 +51,10 @@ internal static class BenchServeCommand
                 string keyId = apiKey is null ? "" : ServeLoad.KeyIdOf(apiKey);
                 string runId = "bench-" + DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
                 var results = new List<(LoadLevel Level, BillingAudit? Audit)>();
+                // One request first, outside every level: the server loads a model on its first request.
+                var warmUp = await ServeLoad.RunAsync(http, new LoadPlan(parse.GetValue(model)!, 1, 1, 1, 0), runId + "-warm-up", cancel);
+                if (warmUp.Errors.Count > 0)
+                    throw new GlmException($"the warm-up request failed: {string.Join(", ", warmUp.Errors.Keys)}");
                 foreach (int level in levels)
                 {
                     var plan = new LoadPlan(parse.GetValue(model)!, level, perClient, tokens, fraction);
