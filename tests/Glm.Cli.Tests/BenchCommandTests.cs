@@ -30,6 +30,13 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(ours.GetProperty("gen_tokens_per_s").GetDouble() > 0);
         Assert.Equal(2, ours.GetProperty("gen_runs").GetArrayLength());
         Assert.False(root.TryGetProperty("llama_cpp", out _));
+
+        // The weights are read in place from the mapped file: the pages they occupy are file-backed, not copies.
+        var resident = ours.GetProperty("resident");
+        if (OperatingSystem.IsLinux())
+            Assert.True(resident.GetProperty("file_backed_bytes").GetInt64() >= perToken * 9 / 10,
+                $"{resident.GetProperty("file_backed_bytes").GetInt64()} file-backed bytes for {perToken} bytes of weights");
+        Assert.True(resident.GetProperty("over_file_size").GetDouble() > 0);
     }
 
     [Fact]

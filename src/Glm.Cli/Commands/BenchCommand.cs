@@ -162,7 +162,9 @@ internal static class BenchCommand
         private static double Median(double[] runs) => runs.Order().ElementAt(runs.Length / 2);
     }
 
-    private sealed record Report(Settings Settings, long FileBytes, long BytesPerToken, double BandwidthGBs, EngineResult Ours, EngineResult? Llama)
+    /// <param name="Resident">What our engine added to this process's resident memory, measured after its runs.</param>
+    private sealed record Report(Settings Settings, long FileBytes, long BytesPerToken, double BandwidthGBs, EngineResult Ours, EngineResult? Llama,
+        ResidentMemory Resident)
     {
         private double DecodeGBs(EngineResult r) => BytesPerToken * r.Gen / 1e9;
 
@@ -182,6 +184,11 @@ internal static class BenchCommand
                 ["model"] = Settings.Model, ["file_bytes"] = FileBytes, ["weight_bytes_per_token"] = BytesPerToken,
                 ["threads"] = Settings.Threads, ["prompt_tokens"] = Settings.PromptTokens, ["gen_tokens"] = Settings.GenTokens,
                 ["repeat"] = Settings.Repeat, ["memory_read_gb_per_s"] = BandwidthGBs, ["glmsharp"] = Engine(Ours),
+            };
+            o["glmsharp"]!["resident"] = new JsonObject
+            {
+                ["bytes"] = Resident.TotalBytes, ["file_backed_bytes"] = Resident.FileBytes,
+                ["anonymous_bytes"] = Resident.AnonymousBytes, ["over_file_size"] = (double)Resident.TotalBytes / FileBytes,
             };
             if (Llama is not null)
             {
@@ -206,6 +213,8 @@ internal static class BenchCommand
                 Row("llama.cpp", Llama);
                 s.AppendLine(Inv($"{"ours/llama",-12} {Ours.Prompt / Llama.Prompt,11:0.00}x {Ours.Gen / Llama.Gen,10:0.00}x"));
             }
+            string split = Resident.FileBytes is { } mapped ? Inv($" ({mapped / 1e6:0.0} MB mapped from the file, {Resident.AnonymousBytes / 1e6:0.0} MB other)") : "";
+            s.AppendLine(Inv($"glmsharp resident memory for the model: {Resident.TotalBytes / 1e6:0.0} MB, {(double)Resident.TotalBytes / FileBytes:0.00}x the file{split}"));
             return s.ToString().TrimEnd();
         }
     }
@@ -221,6 +230,9 @@ internal static class BenchCommand
             (fileBytes, perToken) = (gguf.FileLength, WeightBytesPerToken(gguf));
         }
         double bandwidth = MeasureReadBandwidth(settings.Threads);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var residentBefore = ResidentMemory.Now();
         int context = settings.PromptTokens + settings.GenTokens + 1;
         int[] prompt = settings.Ids(settings.PromptTokens, 0), gen = settings.Ids(settings.GenTokens, settings.PromptTokens);
 
@@ -256,8 +268,9 @@ internal static class BenchCommand
             ours.Add(Ours());
             if (llama is not null && r % 2 == 0) theirs.Add(Llama());
         }
+        var resident = ResidentMemory.Now().Minus(residentBefore);
         EngineResult Result(List<(double Pp, double Tg)> runs) => new([.. runs.Select(x => x.Pp)], [.. runs.Select(x => x.Tg)]);
-        return new Report(settings, fileBytes, perToken, bandwidth, Result(ours), llama is null ? null : Result(theirs));
+        return new Report(settings, fileBytes, perToken, bandwidth, Result(ours), llama is null ? null : Result(theirs), resident);
     }
 
     /// <summary>
