@@ -31,6 +31,49 @@ public class EvalAndInfillTests(TrainedRunFixture run) : IClassFixture<TrainedRu
     }
 
     [Fact]
+    public void Eval_code_reports_next_line_and_fim_accuracy_beside_the_baseline()
+    {
+        // Every line repeats the one above, so repeating the previous line (the baseline) is always right.
+        string data = Path.Combine(run.Root, "code.jsonl");
+        File.WriteAllLines(data, [
+            "{\"repo\": \"r\", \"path\": \"a.py\", \"lang\": \"python\", \"license\": \"mit\", \"text\": \"" + string.Concat(Enumerable.Repeat("the cat sat.\\n", 6)) + "\"}",
+            "{\"path\": \"b.py\", \"text\": \"" + string.Concat(Enumerable.Repeat("a dog ran past.\\n", 6)) + "\"}",
+        ]);
+        var result = GlmProcess.Run("eval", "code", "--model", run.RunDir, "--data", data, "--count", "4", "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var json = JsonNode.Parse(result.Stdout.Trim())!;
+        Assert.Equal("infill", (string)json["objective"]!);
+        Assert.Equal(data, (string)json["data"]![0]!);
+        Assert.Equal(4, (int)json["items"]!);
+        Assert.InRange((double)json["next_line"]!["accuracy"]!, 0, 1);
+        Assert.InRange((int)json["fim"]!["correct"]!, 0, 4);
+        Assert.Equal("repeat the previous non-blank line", (string)json["baseline"]!["rule"]!);
+        Assert.Equal(1.0, (double)json["baseline"]!["accuracy"]!);
+    }
+
+    [Fact]
+    public void Eval_code_prints_a_table_without_json()
+    {
+        string data = Path.Combine(run.Root, "code.py");
+        File.WriteAllText(data, "def f(a):\n    return a + 1\n\ndef g(b):\n    return b * 2\n");
+        var result = GlmProcess.Run("eval", "code", "--model", run.RunDir, "--data", data, "--task", "next-line", "--count", "2");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("items      2 (seed 1234)", result.Stdout);
+        Assert.Contains("next line  ", result.Stdout);
+        Assert.Contains("fim        -", result.Stdout);
+    }
+
+    [Fact]
+    public void Eval_code_names_a_missing_data_file()
+    {
+        string missing = Path.Combine(run.Root, "no-such-code.jsonl");
+        var result = GlmProcess.Run("eval", "code", "--model", run.RunDir, "--data", missing);
+        Assert.Equal(1, result.ExitCode);
+        string stderr = result.Stderr.Trim();
+        Assert.Equal($"error: data file {missing} does not exist", stderr);
+    }
+
+    [Fact]
     public void Infill_replaces_every_blank_with_generated_text()
     {
         var result = GlmProcess.Run("infill", "--model", run.RunDir, "--text", "The cat [MASK] the mat. A dog looked at [MASK].");

@@ -8,7 +8,7 @@ using Glm.Training.Training;
 
 namespace Glm.Cli.Commands;
 
-/// <summary><c>glm eval perplexity</c> and <c>glm eval cloze</c>.</summary>
+/// <summary><c>glm eval perplexity</c>, <c>glm eval cloze</c>, <c>glm eval make-cloze</c> and <c>glm eval code</c>.</summary>
 internal static class EvalCommand
 {
     public static Command Create()
@@ -92,10 +92,10 @@ internal static class EvalCommand
             return 0;
         }));
 
-        return new Command("eval", "Evaluate a trained model") { perplexity, cloze, makeCloze };
+        return new Command("eval", "Evaluate a trained model") { perplexity, cloze, makeCloze, EvalCodeCommand.Create() };
     }
 
-    private static FileInfo RequireFile(FileInfo file) =>
+    internal static FileInfo RequireFile(FileInfo file) =>
         file.Exists ? file : throw new GlmException($"data file {file.FullName} does not exist");
 
     private static void Print(bool json, JsonObject result)

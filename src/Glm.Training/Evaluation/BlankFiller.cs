@@ -15,9 +15,13 @@ namespace Glm.Training.Evaluation;
 /// </summary>
 public sealed class BlankFiller(IGlmLanguageModel model, SpecialTokenIds special, int maxSequenceLength)
 {
-    /// <summary>Fills every [MASK], [sMASK] and [gMASK] of <paramref name="partA"/>, left to right.</summary>
+    /// <summary>
+    /// Fills every [MASK], [sMASK] and [gMASK] of <paramref name="partA"/>, left to right; a blank ends at &lt;eop&gt;,
+    /// after <paramref name="maxTokensPerBlank"/> tokens, or when <paramref name="stop"/> says so about its tokens.
+    /// </summary>
     /// <returns>The prompt and the generated tokens of each blank, in the order of the blanks.</returns>
-    public (InfillPrompt Prompt, IReadOnlyList<int[]> Fills) FillAll(int[] partA, int maxTokensPerBlank, double temperature = 0, Random? rng = null)
+    public (InfillPrompt Prompt, IReadOnlyList<int[]> Fills) FillAll(int[] partA, int maxTokensPerBlank, double temperature = 0, Random? rng = null,
+        Func<IReadOnlyList<int>, bool>? stop = null)
     {
         var prompt = InfillPrompt.Create(partA, special.Sop, special.Mask, special.SMask, special.GMask);
         if (prompt.Blanks.Count == 0) throw new GlmException("the text has no blank: put [MASK], [sMASK] or [gMASK] where text should go");
@@ -37,6 +41,7 @@ public sealed class BlankFiller(IGlmLanguageModel model, SpecialTokenIds special
                 if (next == special.Eop) break;
                 tokens.Add(next);
                 fills[b] = [.. tokens];
+                if (stop?.Invoke(tokens) == true) break;
             }
         }
         return (prompt, fills);
