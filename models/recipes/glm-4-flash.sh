@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The flash tier (glm-4-flash): a smaller, faster chatglm model (2 layers, hidden 160) trained like the flagship
+# (blank-infilling pretraining on the same books, then the same chat fine-tuning) and shipped quantized to Q8_0.
+#
+#   models/recipes/glm-4-flash.sh CORPORA_DIR FLAGSHIP_RUN_DIR [RUN_DIR] [MINUTES]
+#
+# FLAGSHIP_RUN_DIR is the run folder of models/recipes/glm-4.sh: flash shares its tokenizer and its chat data.
+# Resumable: run the script again and it continues, MINUTES (default 110) at a time, until pretraining's last step.
+set -euo pipefail
+DATA=${1:?usage: glm-4-flash.sh CORPORA_DIR FLAGSHIP_RUN_DIR [RUN_DIR] [MINUTES]}
+FLAGSHIP=${2:?usage: glm-4-flash.sh CORPORA_DIR FLAGSHIP_RUN_DIR [RUN_DIR] [MINUTES]}
+RUNS=${3:-runs/glm-4-flash}
+MINUTES=${4:-110}
+DEVICE=${DEVICE:-cpu}
+HERE=$(cd "$(dirname "$0")" && pwd)
+glm() { dotnet run -c Release --project "$HERE/../../src/Glm.Cli" -- "$@"; }
+mkdir -p "$RUNS"
+
+# 1. Pretraining: the flagship's data and blank-infilling mix, a model a fifth of its per-token compute.
+PT="$RUNS/pretrain"
+if [ -d "$PT/checkpoint" ]; then
+  glm train --out "$PT" --resume --time-limit "$MINUTES" --device "$DEVICE"
+else
+  glm train --family chatglm --objective infill --mix 0.3,0.1,0.6 --device "$DEVICE" \
+    --data "$DATA/gutenberg_en/gutenberg_en_children.txt.gz" "$DATA/gutenberg_en/gutenberg_en_train.txt.gz" \
+           "$DATA/chinese/python_docs_zh_cn/python_docs_zh_cn_3.13.txt.gz" \
+    --eval-data "$DATA/gutenberg_en/gutenberg_en_valid.txt.gz" --tokenizer "$FLAGSHIP/tokenizer/tokenizer.json" \
+    --layers 2 --hidden 160 --heads 5 --kv-heads 1 --ffn 448 --tie-embeddings --seq-len 256 --batch 16 \
+    --steps 1500 --lr 3e-3 --warmup 100 --eval-every 250 --save-every 50 --time-limit "$MINUTES" --out "$PT"
+fi
+STEP=$(grep -o '"step": *[0-9]*' "$PT/checkpoint/trainer_state.json" | grep -o '[0-9]*$')
+if [ "$STEP" -lt 1500 ] && [ "${PREVIEW:-0}" != 1 ]; then
+  echo "pretraining is at step $STEP of 1500: run this script again to continue"; exit 0
+fi
+
+# 2. Chat fine-tuning: the flagship's chat data (models/recipes/glm-4.sh step 3 writes it) with a quarter of its
+#    Schema-Guided dialogues, plus FastChat's small-talk and identity conversations with the model's own name.
+SFT_DATA="$RUNS/chat"
+mkdir -p "$SFT_DATA"
+head -1000 "$FLAGSHIP/chat/sgd.jsonl" > "$SFT_DATA/sgd-1000.jsonl"
+glm data chat --format sharegpt --input "$DATA/sft/fastchat/dummy_conversation.json" --out "$SFT_DATA/fastchat-raw.jsonl"
+sed -e 's/Large Model Systems Organization (LMSYS)/the GlmSharp project/g; s/LMSYS/GlmSharp/g; s/Vicuna/GLM/g' \
+  "$SFT_DATA/fastchat-raw.jsonl" > "$SFT_DATA/fastchat.jsonl"
+rm -rf "$RUNS/chat-tuned"
+glm train --objective chat --init-from "$PT" --device "$DEVICE" \
+  --data "$FLAGSHIP/chat/chatterbot.jsonl" "$SFT_DATA/sgd-1000.jsonl" "$FLAGSHIP/chat/alpaca.jsonl" "$FLAGSHIP/chat/identity.jsonl" "$SFT_DATA/fastchat.jsonl" \
+  --seq-len 128 --batch 16 --steps 360 --lr 1e-3 --warmup 20 --eval-every 100 --save-every 50 --out "$RUNS/chat-tuned"
+
+# 3. Ship: a Q8_0 GGUF with the tokenizer beside it.
+OUT="$HERE/../glm-4-flash"
+mkdir -p "$OUT"
+glm convert --input "$RUNS/chat-tuned" --output "$RUNS/flash-f32.gguf" --type f32
+glm quantize --input "$RUNS/flash-f32.gguf" --output "$OUT/glm-4-flash.q8_0.gguf" --type q8_0
+cp "$RUNS/chat-tuned/tokenizer.json" "$OUT/tokenizer.json"
+cp "$PT/loss.svg" "$OUT/loss-pretraining.svg"
+cp "$RUNS/chat-tuned/loss.svg" "$OUT/loss-chat.svg"
