@@ -9,7 +9,8 @@ namespace Glm.Server.Gate;
 /// The metered API's gate. <c>Authorization: Bearer</c> with a raw key (<c>id.secret</c> or <c>sk-id.secret</c>) or
 /// Zhipu's HS256 JWT names the caller; anything else is 401 (codes 1001-1004). A request that can start work (a POST)
 /// also needs a positive balance (1113, before any compute) and a free slot under the key's limits (429, codes
-/// 1302/1303, with <c>Retry-After</c>); the slot is held until the response ends, streams included. Thread safe.
+/// 1302/1303, with <c>Retry-After</c>); the slot is held until the response ends, streams included, or for an async
+/// task until the task ends (<see cref="AdmissionHold"/>). Thread safe.
 /// </summary>
 public sealed class PlatformGate(ApiKeyAuthenticator authenticator, UsageLedger ledger, KeyRateLimiter limiter) : IRequestGate
 {
@@ -22,7 +23,7 @@ public sealed class PlatformGate(ApiKeyAuthenticator authenticator, UsageLedger 
                 return GateDecision.Allow(new PlatformCaller(identity, null));
             await ledger.EnsureCanSpendAsync(identity.TenantId, null, context.RequestAborted);
             var lease = limiter.Acquire(identity);
-            context.Response.RegisterForDispose(lease);
+            AdmissionHold.Hold(context, lease);
             return GateDecision.Allow(new PlatformCaller(identity, lease));
         }
         catch (PlatformException e)

@@ -38,4 +38,52 @@ public class GateTests
         Assert.Equal(200, ok);
         Assert.Equal("good", server.Chat.LastOptions!.AdditionalProperties!["caller"]);
     }
+
+    /// <summary>Admits everyone and holds one "slot" per admitted POST, as a concurrency limit does.</summary>
+    private sealed class SlotGate : IRequestGate
+    {
+        private int _held;
+
+        public int Held => Volatile.Read(ref _held);
+
+        public ValueTask<GateDecision> CheckAsync(HttpContext context, ApiDialect dialect)
+        {
+            if (HttpMethods.IsPost(context.Request.Method))
+            {
+                Interlocked.Increment(ref _held);
+                AdmissionHold.Hold(context, new Slot(this));
+            }
+            return ValueTask.FromResult(GateDecision.Allow("anyone"));
+        }
+
+        private sealed class Slot(SlotGate gate) : IDisposable
+        {
+            public void Dispose() => Interlocked.Decrement(ref gate._held);
+        }
+    }
+
+    [Fact]
+    public async Task An_async_task_keeps_its_admission_until_it_ends_and_a_plain_request_until_its_response_ends()
+    {
+        var gate = new SlotGate();
+        await using var server = await RunningServer.StartAsync(gate: gate);
+        const string body = """{"model":"glm-4","messages":[{"role":"user","content":"x"}]}""";
+
+        Assert.Equal(200, (await server.Http.PostJsonAsync("/api/paas/v4/chat/completions", body)).Status);
+        for (int i = 0; i < 100 && gate.Held > 0; i++) await Task.Delay(50); // released as the response ends
+        Assert.Equal(0, gate.Held);
+
+        server.Chat.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (status, task) = await server.Http.PostJsonAsync("/api/paas/v4/async/chat/completions", body);
+        Assert.Equal(200, status);
+        await Task.Delay(500);
+        Assert.Equal(1, gate.Held); // the response has ended long since; the task still runs
+
+        server.Chat.Gate.SetResult();
+        string id = (string)task["id"]!;
+        for (int i = 0; i < 100 && gate.Held > 0; i++) await Task.Delay(50);
+        Assert.Equal(0, gate.Held);
+        var (_, done) = await server.Http.GetJsonAsync("/api/paas/v4/async-result/" + id);
+        Assert.Equal("SUCCESS", (string?)done["task_status"]);
+    }
 }

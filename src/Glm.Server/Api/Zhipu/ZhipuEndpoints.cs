@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Glm.Server.Api.OpenAi;
+using Glm.Server.Gate;
 using Glm.Server.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -44,8 +45,10 @@ internal static class ZhipuEndpoints
     {
         var request = await WireJson.ReadAsync<ZhipuChatRequest>(http.Request);
         var run = runner.Start(ToCall(request, http));
+        var admission = AdmissionHold.TakeOver(http);   // the caller's concurrency slot stays taken while the task runs
         var job = jobs.Submit(RequestIds.NewId(), ChatRunner.ScopeOf(http.Items[DialectFilter.CallerKey]), run.RequestId, run.Entry.Name, async stopping =>
         {
+            using (admission)
             using (run)
                 return await CompleteAsync(run, stopping);
         }, lifetime.ApplicationStopping);
