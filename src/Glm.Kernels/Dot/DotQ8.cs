@@ -57,7 +57,8 @@ internal static unsafe class DotQ8
     /// <summary>
     /// .NET 10 exposes VNNI only at 256 bits (AvxVnni); where it exists the 256-bit kernels measured faster than the
     /// 512-bit maddubs ones (AMD EPYC, 4096×4096 gemv: Q4_0 16.4 vs 13.1 GB/s, Q8_0 25.8 vs 23.3 GB/s single thread), so
-    /// the V512 path uses them. AVX-512 machines without AVX-VNNI run the 512-bit kernels.
+    /// the V512 path uses them. AVX-512 machines without AVX-VNNI run the 512-bit kernels. Q4_0 on the V512 path runs
+    /// <see cref="DotQ4"/> instead wherever AVX-512 VBMI exists.
     /// </summary>
     internal static readonly bool PreferVnni256 = AvxVnni.IsSupported;
 
@@ -70,8 +71,8 @@ internal static unsafe class DotQ8
 
     public static float Q4_0Dot(byte* w, byte* x, int nb, SimdPath path) => path switch
     {
-        SimdPath.V512 => PreferVnni256 ? Q4_0Avx2(w, x, nb, Vbmi) : Q4_0Avx512(w, x, nb),
-        SimdPath.V256 => Q4_0Avx2(w, x, nb, vbmi: false),
+        SimdPath.V512 => DotQ4.Supported ? DotQ4.Dot(w, x, nb) : PreferVnni256 ? Q4_0Avx2(w, x, nb) : Q4_0Avx512(w, x, nb),
+        SimdPath.V256 => Q4_0Avx2(w, x, nb),
         _ => Q4_0Reference(w, x, nb),
     };
 
@@ -238,10 +239,10 @@ internal static unsafe class DotQ8
     /// Q4_0 on 256 bits: the unsigned nibbles go straight into <c>vpdpbusd</c>/<c>vpmaddubsw</c> and the −8 offset is
     /// applied once per block as −8·Σq_x, from the block sums <see cref="Gemv.Prepare"/> stores after the Q8_0 blocks.
     /// </summary>
-    private static float Q4_0Avx2(byte* w, byte* x, int nb, bool vbmi) => Q4_0Avx2(w, x, nb, (int*)(x + nb * B8), vbmi);
+    private static float Q4_0Avx2(byte* w, byte* x, int nb) => Q4_0Avx2(w, x, nb, (int*)(x + nb * B8));
 
     /// <summary><paramref name="sums"/>: the block sums, followed by nb float scales.</summary>
-    private static float Q4_0Avx2(byte* w, byte* x, int nb, int* sums, bool vbmi)
+    private static float Q4_0Avx2(byte* w, byte* x, int nb, int* sums)
     {
         float* dx = (float*)(sums + nb);
         Vector256<float> acc = Vector256<float>.Zero;
@@ -255,7 +256,7 @@ internal static unsafe class DotQ8
                 MulSumU(Nibbles(wb, 4), LoadX(xb, 4)), MulSumU(Nibbles(wb, 5), LoadX(xb, 5)),
                 MulSumU(Nibbles(wb, 6), LoadX(xb, 6)), MulSumU(Nibbles(wb, 7), LoadX(xb, 7)));
             s -= Vector256.Load(sums + i) << 3;
-            acc = Fma.MultiplyAdd(Scales8(wb, B4, dx + i, vbmi), Avx.ConvertToVector256Single(s), acc);
+            acc = Fma.MultiplyAdd(Scales8(wb, B4, dx + i, vbmi: false), Avx.ConvertToVector256Single(s), acc);
         }
         return Vector256.Sum(acc) + Q4_0Tail(w + i * B4, x + i * B8, nb - i, sums + i);
     }

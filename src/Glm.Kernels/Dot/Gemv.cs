@@ -26,13 +26,16 @@ public static unsafe class Gemv
     /// <summary>
     /// Bytes of one prepared activation row of <paramref name="cols"/> values. For Q8_0/Q4_0 weights that is the Q8_0
     /// row followed by one int32 per block (the sum of its quants, which the Q4_0 kernels use for the −8 offset), then
-    /// one float per block (its scale, so the kernels need not convert it for every weight row).
+    /// one float per block (its scale, so the kernels need not convert it for every weight row); for Q4_0 weights then
+    /// the quants again in the order the 512-bit kernel multiplies nibbles in (<see cref="DotQ4.StoreQ4Order(byte*, int, byte*)"/>).
     /// </summary>
     public static int PreparedBytes(GgmlType weightType, int cols)
     {
         GgmlType a = ActivationType(weightType);
         int bytes = GgmlTypes.RowBytes(a, cols);
-        return a == GgmlType.Q8_0 ? bytes + cols / 32 * (sizeof(int) + sizeof(float)) : bytes;
+        int nb = cols / 32;
+        return a != GgmlType.Q8_0 ? bytes
+            : bytes + nb * (sizeof(int) + sizeof(float)) + (weightType == GgmlType.Q4_0 ? DotQ4.OrderBytes(nb) : 0);
     }
 
     /// <summary>Quantizes (or copies) <paramref name="x"/> into <paramref name="prepared"/> (caller-owned scratch).</summary>
@@ -48,7 +51,12 @@ public static unsafe class Gemv
                 Q8_0.Quantize(x, prepared);
                 fixed (byte* p = prepared)
                 {
-                    DotQ8.StoreBlockSums(p, x.Length / 32);
+                    int nb = x.Length / 32;
+                    DotQ8.StoreBlockSums(p, nb);
+                    if (weightType == GgmlType.Q4_0)
+                    {
+                        DotQ4.StoreQ4Order(p, nb, p + nb * (Q8_0.BlockBytes + sizeof(int) + sizeof(float)));
+                    }
                 }
                 break;
             case GgmlType.Q8_K:
@@ -92,6 +100,11 @@ public static unsafe class Gemv
     internal static void RowsCore(GgmlType type, byte* w, int cols, byte* x, float* y, int r0, int r1, SimdPath path)
     {
         long rowBytes = GgmlTypes.RowBytes(type, cols);
+        if (type == GgmlType.Q4_0 && path == SimdPath.V512 && DotQ4.Supported)
+        {
+            DotQ4.Rows(w, rowBytes, x, cols / 32, y, r0, r1);
+            return;
+        }
         for (int r = r0; r < r1; r++)
         {
             y[r] = DotRow(type, w + r * rowBytes, cols, x, path);
