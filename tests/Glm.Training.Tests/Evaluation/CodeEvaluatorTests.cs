@@ -1,7 +1,7 @@
-using Glm.Core.Configs;
 using Glm.Tokenizers;
 using Glm.Training.Evaluation;
 using Glm.Training.Models;
+using Glm.Training.Tests.Models;
 using Glm.Training.Training;
 
 namespace Glm.Training.Tests.Evaluation;
@@ -18,18 +18,7 @@ public sealed class CodeEvaluatorTests
     private static TrainedModel Untrained(TrainingObjective objective)
     {
         var tokenizer = BpeTrainer.Train(Files.Select(f => f.Text), new BpeTrainerOptions { VocabSize = 300 });
-        var config = new ChatGlmConfig
-        {
-            PaddedVocabSize = (tokenizer.VocabSize + 63) / 64 * 64,
-            HiddenSize = 32,
-            NumLayers = 1,
-            NumAttentionHeads = 2,
-            KvChannels = 16,
-            MultiQueryAttention = true,
-            MultiQueryGroupNum = 1,
-            FfnHiddenSize = 48,
-            SeqLength = 32,
-        };
+        var config = TinyModels.ChatGlm() with { PaddedVocabSize = (tokenizer.VocabSize + 63) / 64 * 64, SeqLength = 32 };
         return new TrainedModel { Model = GlmModels.Create(config, seed: 1), Config = config, Tokenizer = tokenizer, Objective = objective };
     }
 
