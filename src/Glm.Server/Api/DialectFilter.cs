@@ -43,7 +43,7 @@ internal sealed class DialectFilter(ApiDialect dialect, IRequestGate gate, Func<
         catch (SchedulerBusyException e)
         {
             http.Response.Headers.RetryAfter = ((long)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return toResult(new ApiException(429, "1302", $"the model is busy: {e.Queued} requests are waiting; retry later"));
+            return toResult(ApiException.Busy(e));
         }
         catch (GlmException e)
         {

@@ -1,3 +1,5 @@
+using Glm.Inference.Scheduling;
+
 namespace Glm.Server.Serving;
 
 /// <summary>
@@ -31,4 +33,8 @@ public sealed class ApiException(int status, string code, string message, string
         new(413, "1210", $"request body exceeds the server's limit of {limit} bytes");
 
     public static ApiException BadJson(string why) => new(400, "1210", $"request body is not valid: {why}");
+
+    /// <summary>The engine's slots and queue are full (HTTP 429 and, where there is a response, <c>Retry-After</c>).</summary>
+    public static ApiException Busy(SchedulerBusyException e) =>
+        new(429, "1302", $"the model is busy: {e.Queued} requests are waiting; retry in {Math.Ceiling(e.RetryAfter.TotalSeconds)} s");
 }

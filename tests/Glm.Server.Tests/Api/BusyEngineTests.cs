@@ -29,4 +29,20 @@ public class BusyEngineTests
         var (status, _) = await server.Http.PostJsonAsync(prefix + "/chat/completions", body.Replace("\"stream\":true", "\"stream\":false"));
         Assert.Equal(200, status);
     }
+
+    [Fact]
+    public async Task An_async_task_refused_by_a_full_engine_fails_with_1302()
+    {
+        await using var server = await RunningServer.StartAsync();
+        server.Chat.Refuse = new SchedulerBusyException(queued: 64, retryAfter: TimeSpan.FromSeconds(3));
+        var (status, task) = await server.Http.PostJsonAsync("/api/paas/v4/async/chat/completions",
+            """{"model":"glm-4","messages":[{"role":"user","content":"hi"}]}""");
+        Assert.Equal(200, status);
+
+        System.Text.Json.Nodes.JsonNode poll = task;
+        for (int i = 0; i < 100 && (string?)poll["task_status"] == "PROCESSING"; i++, await Task.Delay(50))
+            poll = (await server.Http.GetJsonAsync("/api/paas/v4/async-result/" + (string)task["id"]!)).Body;
+        Assert.Equal("FAIL", (string?)poll["task_status"]);
+        Assert.Equal("1302", (string?)poll["error"]!["code"]);
+    }
 }

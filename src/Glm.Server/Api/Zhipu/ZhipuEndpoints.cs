@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Glm.Inference.Scheduling;
 using Glm.Server.Api.OpenAi;
 using Glm.Server.Gate;
 using Glm.Server.Serving;
@@ -50,7 +51,16 @@ internal static class ZhipuEndpoints
         {
             using (admission)
             using (run)
-                return await CompleteAsync(run, stopping);
+            {
+                try
+                {
+                    return await CompleteAsync(run, stopping);
+                }
+                catch (SchedulerBusyException e)
+                {
+                    throw ApiException.Busy(e);   // the task fails with 1302, not as a network error
+                }
+            }
         }, lifetime.ApplicationStopping);
         return TypedResults.Ok(new ZhipuAsyncTask { Id = job.Id, RequestId = job.RequestId, Model = job.Model, TaskStatus = "PROCESSING" });
     }
