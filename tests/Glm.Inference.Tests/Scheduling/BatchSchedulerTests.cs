@@ -20,8 +20,11 @@ public sealed class BatchSchedulerTests
     /// </summary>
     private static readonly GenerationOptions Endless = new() { MaxTokens = 4000, StopTokenIds = [] };
 
-    /// <summary>A model with room for <see cref="Endless"/>.</summary>
-    private static SchedulingModel LongContextModel() => SchedulingModel.ChatGlm(GgmlType.F32, context: 4096);
+    /// <summary>
+    /// A model with room for <see cref="Endless"/>, wide and deep enough that its 4,000 tokens take seconds even on a fast
+    /// idle machine: the tests that cancel or dispose it must find it still running.
+    /// </summary>
+    private static SchedulingModel LongContextModel() => SchedulingModel.ChatGlm(GgmlType.F32, hidden: 256, layers: 4, context: 4096);
 
     private static GenerationOptions Seeded(int seed) => new()
     {
@@ -110,6 +113,7 @@ public sealed class BatchSchedulerTests
         Task<Outcome> other = Collect(scheduler.Submit(files.Prompt(1, 7), Greedy));
         await WaitFor(() => read >= 3);
 
+        Assert.False(cancelled.IsCompleted, "the endless request ended before it was cancelled");
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         var clock = Stopwatch.StartNew();
@@ -181,6 +185,7 @@ public sealed class BatchSchedulerTests
         Outcome fine = await Collect(scheduler.Submit(files.Prompt(1, 6), Greedy));
         Assert.Equal(Alone(files, files.Prompt(1, 6), Greedy).Ids, fine.Ids);
 
+        Assert.False(running.IsCompleted, "the endless request ended before the scheduler was disposed");
         scheduler.Dispose();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => running);
         Assert.Throws<ObjectDisposedException>(() => scheduler.Submit(files.Prompt(2, 6), Greedy));
