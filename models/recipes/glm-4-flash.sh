@@ -33,18 +33,11 @@ if [ "$STEP" -lt 1500 ] && [ "${PREVIEW:-0}" != 1 ]; then
   echo "pretraining is at step $STEP of 1500: run this script again to continue"; exit 0
 fi
 
-# 2. Chat fine-tuning: the flagship's chat data (models/recipes/glm-4.sh step 3 writes it) with a quarter of its
-#    Schema-Guided dialogues, plus FastChat's small-talk and identity conversations with the model's own name.
-SFT_DATA="$RUNS/chat"
-mkdir -p "$SFT_DATA"
-head -1000 "$FLAGSHIP/chat/sgd.jsonl" > "$SFT_DATA/sgd-1000.jsonl"
-glm data chat --format sharegpt --input "$DATA/sft/fastchat/dummy_conversation.json" --out "$SFT_DATA/fastchat-raw.jsonl"
-sed -e 's/Large Model Systems Organization (LMSYS)/the GlmSharp project/g; s/LMSYS/GlmSharp/g; s/Vicuna/GLM/g' \
-  "$SFT_DATA/fastchat-raw.jsonl" > "$SFT_DATA/fastchat.jsonl"
+# 2. Chat fine-tuning on the flagship's chat data (models/recipes/glm-4.sh step 3 writes it).
 rm -rf "$RUNS/chat-tuned"
 glm train --objective chat --init-from "$PT" --device "$DEVICE" \
-  --data "$FLAGSHIP/chat/chatterbot.jsonl" "$SFT_DATA/sgd-1000.jsonl" "$FLAGSHIP/chat/alpaca.jsonl" "$FLAGSHIP/chat/identity.jsonl" "$SFT_DATA/fastchat.jsonl" \
-  --seq-len 128 --batch 16 --steps 360 --lr 1e-3 --warmup 20 --eval-every 100 --save-every 50 --out "$RUNS/chat-tuned"
+  --data "$FLAGSHIP/chat/chatterbot.jsonl" "$FLAGSHIP/chat/sgd.jsonl" "$FLAGSHIP/chat/alpaca.jsonl" "$FLAGSHIP/chat/identity.jsonl" "$FLAGSHIP/chat/fastchat.jsonl" \
+  --seq-len 128 --batch 16 --steps 360 --lr 1e-3 --warmup 20 --eval-every 120 --save-every 60 --out "$RUNS/chat-tuned"
 
 # 3. Ship: a Q4_0 GGUF with the tokenizer beside it (at this size Q4_0 decodes faster than Q8_0 or BF16).
 OUT="$HERE/../glm-4-flash"

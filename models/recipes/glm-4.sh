@@ -44,19 +44,24 @@ if [ "$STEP" -lt 3000 ] && [ "${PREVIEW:-0}" != 1 ]; then
   echo "pretraining is at step $STEP of 3000: run this script again to continue"; exit 0
 fi
 
-# 3. Chat data: ChatterBot small talk, short Schema-Guided dialogues, self-instruct seeds and the model's identity.
+# 3. Chat data: ChatterBot small talk, 1,000 short Schema-Guided dialogues, self-instruct seeds, FastChat's small talk
+#    and identity conversations (with the model's own name put in) and the model's identity.
 SFT_DATA="$RUNS/chat"
 mkdir -p "$SFT_DATA"
 glm data chat --format chatterbot --input "$DATA"/sft/chatterbot_corpus/english/*.yml --out "$SFT_DATA/chatterbot.jsonl"
-glm data chat --format sgd --input "$DATA"/sft/sgd/train/dialogues_*.json.gz --max-turns 4 --max-chars 300 --limit 4000 --out "$SFT_DATA/sgd.jsonl"
+glm data chat --format sgd --input "$DATA"/sft/sgd/train/dialogues_*.json.gz --max-turns 4 --max-chars 300 --limit 4000 --out "$SFT_DATA/sgd-4000.jsonl"
+head -1000 "$SFT_DATA/sgd-4000.jsonl" > "$SFT_DATA/sgd.jsonl"
 glm data chat --format alpaca --input "$DATA/sft/alpaca_seed/seed_tasks.jsonl" --max-chars 800 --out "$SFT_DATA/alpaca.jsonl"
+glm data chat --format sharegpt --input "$DATA/sft/fastchat/dummy_conversation.json" --out "$SFT_DATA/fastchat-raw.jsonl"
+sed -e 's/Large Model Systems Organization (LMSYS)/the GlmSharp project/g; s/LMSYS/GlmSharp/g; s/Vicuna/GLM/g' \
+  "$SFT_DATA/fastchat-raw.jsonl" > "$SFT_DATA/fastchat.jsonl"
 for i in 1 2 3 4 5 6 7 8 9 10; do cat "$HERE/identity.jsonl"; done > "$SFT_DATA/identity.jsonl"
 
 # 4. Fine-tuning from the pretrained model: loss on the assistant replies only.
 rm -rf "$RUNS/chat-tuned"
 glm train --objective chat --init-from "$PT" --device "$DEVICE" \
-  --data "$SFT_DATA/chatterbot.jsonl" "$SFT_DATA/sgd.jsonl" "$SFT_DATA/alpaca.jsonl" "$SFT_DATA/identity.jsonl" \
-  --seq-len 128 --batch 16 --steps 360 --lr 5e-4 --warmup 20 --eval-every 100 --save-every 50 --out "$RUNS/chat-tuned"
+  --data "$SFT_DATA/chatterbot.jsonl" "$SFT_DATA/sgd.jsonl" "$SFT_DATA/alpaca.jsonl" "$SFT_DATA/identity.jsonl" "$SFT_DATA/fastchat.jsonl" \
+  --seq-len 128 --batch 16 --steps 360 --lr 5e-4 --warmup 20 --eval-every 120 --save-every 60 --out "$RUNS/chat-tuned"
 
 # 5. Ship: matrices in BF16.
 glm export --input "$RUNS/chat-tuned" --output "$HERE/../glm-4" --dtype bf16
