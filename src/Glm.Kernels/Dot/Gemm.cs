@@ -103,11 +103,8 @@ internal static unsafe class Gemm
             }
             for (; t < tokens; t++)
             {
-                byte* xt = x + t * xBytes;
-                for (int r = rb; r < rbEnd; r++)
-                {
-                    y[(long)t * ldy + r] = Gemv.DotRow(type, w + r * rowBytes, cols, xt, path);
-                }
+                // The tokens left over from the 4-token micro-kernels (all of them for T < 4): the gemv row loop.
+                Gemv.RowsCore(type, w, cols, x + t * xBytes, y + (long)t * ldy, rb, rbEnd, path);
             }
         }
     }
