@@ -22,23 +22,22 @@ namespace Glm.Inference.Models;
 ///            x += rmsnorm_post_mlp((silu(u[:F]) ⊙ u[F:])·W2ᵀ)
 /// logits = rmsnorm(x)·Woutᵀ                                   // [T, V]
 /// </code>
-/// A prompt is run in batches of up to <see cref="BatchSize"/> tokens; a decode step is one token of one sequence, or of
-/// up to <see cref="BatchSize"/> sequences at once (<see cref="DecodeBatch"/>). Every buffer is
-/// allocated in the constructor, so <see cref="Decode"/> allocates nothing. Not thread-safe: one call at a time. Owns
+/// A prompt is run in batches of up to <see cref="KvDecoderModel.BatchSize"/> tokens; a decode step is one token of one sequence, or of
+/// up to <see cref="KvDecoderModel.BatchSize"/> sequences at once (<see cref="KvDecoderModel.DecodeBatch"/>). Every buffer is
+/// allocated in the constructor, so <see cref="KvDecoderModel.Decode"/> allocates nothing. Not thread-safe: one call at a time. Owns
 /// its buffers and KV cache, not the weights (their <see cref="GlmModelFile"/> does) nor the pool.
 /// </summary>
-public sealed class Glm4 : IDecoderModel
+public sealed class Glm4 : KvDecoderModel
 {
     private readonly Glm4Weights _w;
     private readonly WorkerPool _pool;
     private readonly MatMul _matMul;
     private readonly CausalAttention _attention;
     private readonly BatchAttention _batchAttention;
-    private readonly int _c, _h, _hkv, _d, _f, _v, _pairs;
+    private readonly int _c, _h, _hkv, _d, _f, _pairs;
     private readonly float _eps;
-    private readonly float[] _x, _a, _q, _k, _vv, _ctx, _tmp, _gu, _g, _logits, _cos, _sin;
+    private readonly float[] _x, _a, _q, _k, _vv, _ctx, _tmp, _gu, _g, _cos, _sin;
     private readonly byte[] _scratch;
-    private readonly KvCache[] _ownCache;
 
     /// <summary>
     /// Prepares a model over <paramref name="weights"/> with a KV cache of <paramref name="contextLength"/> tokens
@@ -46,20 +45,16 @@ public sealed class Glm4 : IDecoderModel
     /// tokens. The work of each step is split across <paramref name="pool"/> (not owned).
     /// </summary>
     public Glm4(Glm4Weights weights, WorkerPool pool, int contextLength = 0, int batchSize = 32)
+        : base(Cfg(weights).NumHiddenLayers, Cfg(weights).NumKeyValueHeads, Cfg(weights).HeadDim, Cfg(weights).VocabSize,
+            contextLength > 0 ? contextLength : Math.Min(Cfg(weights).MaxPositionEmbeddings, 4096), batchSize)
     {
-        _w = weights ?? throw new ArgumentNullException(nameof(weights));
+        _w = weights;
         _pool = pool ?? throw new ArgumentNullException(nameof(pool));
         Glm4Config config = weights.Config;
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        ContextLength = contextLength > 0 ? contextLength : Math.Min(config.MaxPositionEmbeddings, 4096);
-        BatchSize = Math.Min(batchSize, ContextLength);
-        (_c, _h, _hkv, _d, _f, _v) = (config.HiddenSize, config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim,
-            config.IntermediateSize, config.VocabSize);
+        (_c, _h, _hkv, _d, _f) = (config.HiddenSize, config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, config.IntermediateSize);
         _pairs = config.RotaryDim / 2;
         _eps = (float)config.RmsNormEps;
         _matMul = new MatMul(pool);
-        Cache = new KvCache(config.NumHiddenLayers, ContextLength, _hkv, _d);
-        _ownCache = [Cache];
         _attention = new CausalAttention(_h, _hkv, _d);
         _batchAttention = new BatchAttention(_h, _hkv, _d, BatchSize);
 
@@ -73,7 +68,6 @@ public sealed class Glm4 : IDecoderModel
         _tmp = new float[b * _c];
         _gu = new float[b * 2 * _f];
         _g = new float[b * _f];
-        _logits = new float[_v];
 
         // RoPE table [position, rotary/2]: θ_i = rope_theta^(−2i/rotary) over the first rotary dims of each head.
         _cos = new float[ContextLength * _pairs];
@@ -96,98 +90,18 @@ public sealed class Glm4 : IDecoderModel
 
     public Glm4Config Config => _w.Config;
 
-    /// <inheritdoc/>
-    public int ContextLength { get; }
+    private static Glm4Config Cfg(Glm4Weights weights) => (weights ?? throw new ArgumentNullException(nameof(weights))).Config; // checked before the base runs
 
     /// <inheritdoc/>
-    public int BatchSize { get; }
-
-    /// <inheritdoc/>
-    public int VocabSize => _v;
-
-    /// <inheritdoc/>
-    public KvCache Cache { get; }
-
-    /// <inheritdoc/>
-    public void Reset() => Cache.Clear();
-
-    /// <inheritdoc/>
-    public KvCache CreateCache() => new(_w.Layers.Count, ContextLength, _hkv, _d);
-
-    /// <inheritdoc/>
-    public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens) => Prefill(Cache, tokens);
-
-    /// <inheritdoc/>
-    public ReadOnlySpan<float> Prefill(KvCache cache, ReadOnlySpan<int> tokens)
-    {
-        if (tokens.IsEmpty)
-        {
-            throw new ArgumentException("At least one token is needed.", nameof(tokens));
-        }
-        Run(cache, tokens, allLogits: default);
-        return _logits;
-    }
-
-    /// <inheritdoc/>
-    public ReadOnlySpan<float> Decode(int token)
-    {
-        BatchAttention.CheckCache(Cache, _w.Layers.Count, _hkv * _d, ContextLength, 1);
-        Batch(new ReadOnlySpan<int>(in token), null, _ownCache, _logits, allRows: true);
-        return _logits;
-    }
-
-    /// <inheritdoc/>
-    public void DecodeBatch(ReadOnlySpan<int> tokens, ReadOnlySpan<KvCache> caches, Span<float> logits)
-    {
-        BatchAttention.CheckBatch(tokens, caches, logits, _v, BatchSize);
-        foreach (KvCache cache in caches)
-        {
-            BatchAttention.CheckCache(cache, _w.Layers.Count, _hkv * _d, ContextLength, 1);
-        }
-        Batch(tokens, null, caches, logits[..(tokens.Length * _v)], allRows: true);
-    }
-
-    /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<int> tokens, Span<float> logits)
-    {
-        if (logits.Length < (long)tokens.Length * _v)
-        {
-            throw new ArgumentException($"logits must hold {tokens.Length}·{_v} values.", nameof(logits));
-        }
-        Run(Cache, tokens, logits);
-    }
-
-    private void Run(KvCache cache, ReadOnlySpan<int> tokens, Span<float> allLogits)
-    {
-        BatchAttention.CheckCache(cache, _w.Layers.Count, _hkv * _d, ContextLength, tokens.Length);
-        for (int i = 0; i < tokens.Length; i += BatchSize)
-        {
-            int n = Math.Min(BatchSize, tokens.Length - i);
-            Span<float> rows = allLogits.IsEmpty ? default : allLogits.Slice(i * _v, n * _v);
-            bool last = i + n == tokens.Length;
-            Batch(tokens.Slice(i, n), cache, default, !rows.IsEmpty ? rows : last ? _logits : default, allRows: !rows.IsEmpty);
-            if (last && !rows.IsEmpty)
-            {
-                rows.Slice((n - 1) * _v, _v).CopyTo(_logits);
-            }
-        }
-    }
-
-    /// <summary>
-    /// One step of T rows. With <paramref name="sequence"/>, the rows are T consecutive tokens of that sequence, at
-    /// positions Length .. Length + T − 1 (a prompt batch); otherwise row t is the next token of the sequence in
-    /// <paramref name="rows"/>[t], at position rows[t].Length (a batched decode step). <paramref name="logits"/> gets
-    /// every row's logits ([T, V]) when <paramref name="allRows"/>, else the last row's ([V]), or nothing when empty.
-    /// </summary>
-    private void Batch(ReadOnlySpan<int> tokens, KvCache? sequence, ReadOnlySpan<KvCache> rows, Span<float> logits, bool allRows)
+    protected override void Batch(ReadOnlySpan<int> tokens, KvCache? sequence, ReadOnlySpan<KvCache> rows, Span<float> logits, bool allRows)
     {
         int T = tokens.Length, start = sequence?.Length ?? 0, c = _c, qd = _h * _d, kvRow = _hkv * _d;
         Span<float> x = _x.AsSpan(0, T * c), a = _a.AsSpan(0, T * c), tmp = _tmp.AsSpan(0, T * c);
         for (int t = 0; t < T; t++)
         {
-            if ((uint)tokens[t] >= (uint)_v)
+            if ((uint)tokens[t] >= (uint)VocabSize)
             {
-                throw new GlmException($"token id {tokens[t]} is outside the vocabulary (0..{_v - 1})");
+                throw new GlmException($"token id {tokens[t]} is outside the vocabulary (0..{VocabSize - 1})");
             }
             _w.Embedding.ReadRow(tokens[t], x.Slice(t * c, c));
         }
@@ -237,35 +151,6 @@ public sealed class Glm4 : IDecoderModel
             Elementwise.Add(x, a, x);
         }
         Advance(sequence, rows, T);
-        Logits(x, a, T, logits, allRows);
-    }
-
-    private static void Advance(KvCache? sequence, ReadOnlySpan<KvCache> rows, int tokens)
-    {
-        if (sequence is not null)
-        {
-            sequence.Length += tokens;
-            return;
-        }
-        foreach (KvCache cache in rows)
-        {
-            cache.Length++;
-        }
-    }
-
-    /// <summary>Final norm and output layer: every row's logits, or the last row's, or none (see <see cref="Batch"/>).</summary>
-    private void Logits(Span<float> x, Span<float> a, int T, Span<float> logits, bool allRows)
-    {
-        if (allRows)
-        {
-            RmsNormRows.Apply(x, _w.FinalNorm, _eps, a, T, _c);
-            Linear.Apply(_matMul, _w.Output, a, T, logits, null, _scratch);
-        }
-        else if (!logits.IsEmpty)
-        {
-            Span<float> h = a[.._c];
-            Elementwise.RmsNorm(x.Slice((T - 1) * _c, _c), _w.FinalNorm, _eps, h);
-            Linear.Apply(_matMul, _w.Output, h, 1, logits, null, _scratch);
-        }
+        WriteLogits(_matMul, _w.FinalNorm, _eps, _w.Output, _scratch, x, a, T, c, logits, allRows);
     }
 }
