@@ -14,7 +14,8 @@ namespace Glm.Training.Data;
 /// <item><c>messages</c>: already <c>{"messages": [...]}</c> (checked and copied);</item>
 /// <item><c>sharegpt</c>: <c>{"conversations": [{"from": "system"|"human"|"gpt", "value"}]}</c> (FastChat, LLaMA-Factory);</item>
 /// <item><c>alpaca</c>: <c>{"instruction", "input", "output"}</c>, or <c>{"instruction", "instances": [{"input", "output"}]}</c>
-/// (self-instruct seeds); input, when present, follows the instruction on a new line;</item>
+/// (self-instruct seeds); input, when present, follows the instruction on a new line; <c>"response"</c> may stand for
+/// <c>"output"</c> (GPTeacher);</item>
 /// <item><c>qa</c>: <c>{"question", "answer"}</c> (GSM8K);</item>
 /// <item><c>sgd</c>: Schema-Guided Dialogue files (<c>[{"turns": [{"speaker": "USER"|"SYSTEM", "utterance"}]}]</c>),
 /// the spoken turns only;</item>
@@ -100,12 +101,15 @@ public static class ChatFormats
             foreach (var instance in instances)
             {
                 var item = new Record(AsObject(instance, r.Where), r.Where);
-                yield return Pair(Join(instruction, Optional(item, "input")), Field(item, "output"));
+                yield return Pair(Join(instruction, Optional(item, "input")), Output(item));
             }
             yield break;
         }
-        yield return Pair(Join(instruction, Optional(r, "input")), Field(r, "output"));
+        yield return Pair(Join(instruction, Optional(r, "input")), Output(r));
     }
+
+    private static string Output(Record r) => Optional(r, "output") ?? Optional(r, "response")
+        ?? throw new GlmException($"{r.Where}: no string \"output\" (or \"response\")");
 
     private static IReadOnlyList<ChatTurn> Sgd(Record r)
     {

@@ -64,9 +64,13 @@ public sealed class ChatDataTests : IDisposable
         var alpaca = _dir.Write("a.jsonl", """
             {"instruction": "Add", "input": "1 and 2", "output": "3"}
             {"instruction": "Greet", "instances": [{"input": "", "output": "Hi"}, {"input": "Bob", "output": "Hi Bob"}]}
+            {"instruction": "Be a pirate", "input": "", "response": "Arr"}
             """);
-        Assert.Equal(["Add\n1 and 2|3", "Greet|Hi", "Greet\nBob|Hi Bob"],
+        Assert.Equal(["Add\n1 and 2|3", "Greet|Hi", "Greet\nBob|Hi Bob", "Be a pirate|Arr"],
             ChatFormats.Read("alpaca", alpaca).Select(c => $"{c[0].Content}|{c[1].Content}"));
+        var noOutput = _dir.Write("n.jsonl", """{"instruction": "Add", "input": "1 and 2"}""");
+        Assert.Contains("n.jsonl line 1: no string \"output\" (or \"response\")",
+            Assert.Throws<GlmException>(() => ChatFormats.Read("alpaca", noOutput).ToList()).Message);
 
         var sgd = _dir.Write("d.json", """[{"dialogue_id": "1", "turns": [{"speaker": "USER", "utterance": "Book it"}, {"speaker": "SYSTEM", "utterance": "Done"}]}]""");
         Assert.Equal([ChatRole.User, ChatRole.Assistant], Assert.Single(ChatFormats.Read("sgd", sgd)).Select(t => t.Role));
