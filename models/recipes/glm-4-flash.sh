@@ -16,15 +16,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 glm() { dotnet run -c Release --project "$HERE/../../src/Glm.Cli" -- "$@"; }
 mkdir -p "$RUNS"
 
-# 1. Pretraining: the flagship's data and blank-infilling mix, a model a fifth of its per-token compute.
+# 1. Pretraining: the flagship's data slice and blank-infilling mix, a model of a seventh of its parameters.
 PT="$RUNS/pretrain"
 if [ -d "$PT/checkpoint" ]; then
   glm train --out "$PT" --resume --time-limit "$MINUTES" --device "$DEVICE"
 else
   glm train --family chatglm --objective infill --mix 0.3,0.1,0.6 --device "$DEVICE" \
-    --data "$DATA/gutenberg_en/gutenberg_en_children.txt.gz" "$DATA/gutenberg_en/gutenberg_en_train.txt.gz" \
-           "$DATA/chinese/python_docs_zh_cn/python_docs_zh_cn_3.13.txt.gz" \
-    --eval-data "$DATA/gutenberg_en/gutenberg_en_valid.txt.gz" --tokenizer "$FLAGSHIP/tokenizer/tokenizer.json" \
+    --data "$FLAGSHIP/data/children.txt" "$FLAGSHIP/data/books.txt" "$FLAGSHIP/data/chinese.txt" \
+    --eval-data "$FLAGSHIP/data/valid.txt" --tokenizer "$FLAGSHIP/tokenizer/tokenizer.json" \
     --layers 2 --hidden 160 --heads 5 --kv-heads 1 --ffn 448 --tie-embeddings --seq-len 256 --batch 16 \
     --steps 1500 --lr 3e-3 --warmup 100 --eval-every 250 --save-every 50 --time-limit "$MINUTES" --out "$PT"
 fi
@@ -33,11 +32,12 @@ if [ "$STEP" -lt 1500 ] && [ "${PREVIEW:-0}" != 1 ]; then
   echo "pretraining is at step $STEP of 1500: run this script again to continue"; exit 0
 fi
 
-# 2. Chat fine-tuning on the flagship's chat data (models/recipes/glm-4.sh step 3 writes it).
+# 2. Chat fine-tuning on the flagship's chat data (models/recipes/glm-4.sh step 4 writes it).
 rm -rf "$RUNS/chat-tuned"
 glm train --objective chat --init-from "$PT" --device "$DEVICE" \
   --data "$FLAGSHIP/chat/chatterbot.jsonl" "$FLAGSHIP/chat/sgd.jsonl" "$FLAGSHIP/chat/alpaca.jsonl" "$FLAGSHIP/chat/identity.jsonl" "$FLAGSHIP/chat/fastchat.jsonl" \
-  --seq-len 128 --batch 16 --steps 360 --lr 1e-3 --warmup 20 --eval-every 120 --save-every 60 --out "$RUNS/chat-tuned"
+         "$FLAGSHIP/chat/roleplay.jsonl" \
+  --seq-len 256 --batch 16 --steps 600 --lr 1e-3 --warmup 20 --eval-every 200 --save-every 60 --out "$RUNS/chat-tuned"
 
 # 3. Ship: a Q4_0 GGUF with the tokenizer beside it (at this size Q4_0 decodes faster than Q8_0 or BF16).
 OUT="$HERE/../glm-4-flash"
