@@ -8,8 +8,8 @@ namespace Glm.Training.Training;
 /// <summary>
 /// Where a run's tensors live: <c>cpu</c> (the default; libtorch CPU from the package), or <c>cuda</c> /
 /// <c>cuda:N</c>. For CUDA, libtorch's CUDA libraries must be loadable: those of a libtorch-cuda package, or of a
-/// PyTorch install of the same libtorch line found through LD_LIBRARY_PATH (its <c>torch/lib</c> folder). Float32 matrix
-/// products use TF32 tensor cores unless the environment sets GLM_TF32=0.
+/// PyTorch install found through LD_LIBRARY_PATH (its <c>torch/lib</c> folder; PyTorch 2.11 with CUDA 13 worked with
+/// TorchSharp's 2.10 bindings). Float32 matrix products use TF32 tensor cores unless the environment sets GLM_TF32=0.
 /// </summary>
 public static class TrainingDevice
 {
