@@ -7,7 +7,7 @@
 # CORPORA_DIR holds gutenberg_en/, chinese/ and sft/ (see the model card for sources and licences). Every stage is
 # resumable: run the script again and it continues where the last run stopped, MINUTES (default 110) at a time,
 # until pretraining reaches its last step. Add DEVICE=cuda to the environment to train on a GPU: pretraining takes
-# about 100 seconds on one H200 and 10-18 hours on 2 CPU cores (3.5 PFLOP at 40-70% of their 134 GFLOP/s).
+# about 100 seconds on one H200 and 12-21 hours on 2 CPU cores (4.1 PFLOP at 40-70% of their 134 GFLOP/s).
 set -euo pipefail
 DATA=${1:?usage: glm-4.sh CORPORA_DIR [RUN_DIR] [MINUTES]}
 RUNS=${2:-runs/glm-4}
