@@ -15,7 +15,8 @@ public sealed partial class ChatCommandTests : IDisposable
     [Fact]
     public async Task Two_scripted_turns_get_two_streamed_answers_and_the_history_grows()
     {
-        string model = TinyGgufModel.Write(_dir);
+        SyntheticGguf.WriteTiny(_dir, contextLength: 256);
+        string model = Path.Combine(_dir, SyntheticGguf.TinyFile);
         var (code, stdout, stderr) = await Script(["Hello there!", "How are you?"],
             "chat", "--model", model, "--temperature", "0", "--max-tokens", "12", "--threads", "1", "--system", "Be brief.");
 
@@ -33,7 +34,8 @@ public sealed partial class ChatCommandTests : IDisposable
     [Fact]
     public async Task Reset_forgets_the_conversation_and_exit_ends_it()
     {
-        string model = TinyGgufModel.Write(_dir);
+        SyntheticGguf.WriteTiny(_dir, contextLength: 256);
+        string model = Path.Combine(_dir, SyntheticGguf.TinyFile);
         var (code, stdout, stderr) = await Script(["Hello there!", "/reset", "Hello there!", "/exit", "never answered"],
             "chat", "--model", model, "--temperature", "0", "--max-tokens", "5", "--threads", "1");
 

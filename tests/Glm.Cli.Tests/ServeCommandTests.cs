@@ -23,7 +23,7 @@ public sealed partial class ServeCommandTests : IDisposable
     [Fact]
     public async Task Serve_reports_its_models_bills_a_keyed_request_and_stops_on_SIGTERM()
     {
-        TinyGgufModel.Write(_dir);
+        SyntheticGguf.WriteTiny(_dir, contextLength: 256);
         string config = Path.Combine(_dir, "serve.json");
         await File.WriteAllTextAsync(config, """
             { "models": {

@@ -34,7 +34,7 @@ public sealed class MeteredServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Tokenizer = TinyGguf.Write(_folder);
+        Tokenizer = SyntheticGguf.WriteTiny(_folder, contextLength: 1024);
         string registry = Path.Combine(_folder, "serve.json");
         await File.WriteAllTextAsync(registry, $$"""
             { "models": {

@@ -13,7 +13,7 @@ public sealed class UnbilledEngineTests
         string folder = Directory.CreateTempSubdirectory("glm-unbilled-").FullName;
         try
         {
-            TinyGguf.Write(folder);
+            SyntheticGguf.WriteTiny(folder, contextLength: 1024);
             string registry = Path.Combine(folder, "serve.json");
             await File.WriteAllTextAsync(registry, """{ "models": { "glm-4": { "checkpoint": "tiny.gguf", "context_window": 1024, "parallel": 3 } } }""");
             await using var app = GlmServer.Build(new GlmServerOptions

@@ -1,16 +1,20 @@
 using Glm.Checkpoints.Gguf;
 using Glm.Core.Configs;
 using Glm.Kernels.Quant;
+using Glm.Tokenizers;
 
-namespace Glm.Inference.Tests;
+namespace Glm.TestSupport;
 
 /// <summary>
-/// Writes a random <c>chatglm</c> GGUF file for <paramref name="config"/> with every matrix in one type, quantized by
-/// the kernels' reference quantizers (norms 1 ± 0.1, matrices U(±√(3/fan_in)), 1-D tensors F32). With a tokenizer.json
-/// its vocabulary is written too, so llama.cpp can load the file.
+/// Random <c>chatglm</c> GGUF files for the engine, CLI and server tests (compiled into each of those test projects):
+/// every matrix in one type, quantized by the kernels' reference quantizers (norms 1 ± 0.1, matrices U(±√(3/fan_in)),
+/// 1-D tensors F32). With a tokenizer.json its vocabulary is written too, so llama.cpp can load the file.
 /// </summary>
-internal static class SyntheticGguf
+public static class SyntheticGguf
 {
+    /// <summary>The file name <see cref="WriteTiny"/> writes.</summary>
+    public const string TinyFile = "tiny.gguf";
+
     public static void Write(string path, ChatGlmConfig config, GgmlType type, string? tokenizerJson = null, int seed = 5)
     {
         var writer = new GgufWriter();
@@ -56,5 +60,24 @@ internal static class SyntheticGguf
             case GgmlType.Q6_K: Q6_K.QuantizeReference(row, destination); break;
             default: throw new ArgumentOutOfRangeException(nameof(type), type, "not a quantized type");
         }
+    }
+
+    /// <summary>
+    /// Writes <see cref="TinyFile"/> (F32, hidden 64, 2 layers, the given context) and a 280-token tokenizer.json
+    /// beside it into <paramref name="folder"/>; returns the tokenizer.
+    /// </summary>
+    public static ByteLevelBpeTokenizer WriteTiny(string folder, int contextLength, int seed = 3)
+    {
+        var tokenizer = BpeTrainer.Train(["Hello there, how are you?", "The quick brown fox jumps over the lazy dog."],
+            new BpeTrainerOptions { VocabSize = 280, MinFrequency = 1 });
+        tokenizer.Save(Path.Combine(folder, "tokenizer.json"));
+        var config = new ChatGlmConfig
+        {
+            PaddedVocabSize = (tokenizer.VocabSize + 63) / 64 * 64, HiddenSize = 64, NumLayers = 2, NumAttentionHeads = 4,
+            KvChannels = 16, MultiQueryAttention = true, MultiQueryGroupNum = 2, FfnHiddenSize = 96, SeqLength = contextLength,
+            TorchDtype = "float32",
+        }.Validate();
+        Write(Path.Combine(folder, TinyFile), config, GgmlType.F32, seed: seed);
+        return tokenizer;
     }
 }
