@@ -34,11 +34,16 @@ internal static unsafe class Gemm
 
     /// <summary>True where <see cref="RowsCore"/> reads <see cref="Transpose"/>d activations for this product.</summary>
     public static bool Transposes(GgmlType type, int tokens, SimdPath path) =>
-        UsesGemmQ4(type, tokens, path) || (path != SimdPath.Scalar && tokens >= 4 && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0));
+        UsesGemmQ4(type, tokens, path) || UsesGemmQ8(type, tokens, path)
+        || (path != SimdPath.Scalar && tokens >= 4 && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0));
 
     /// <summary>Q4_0 weights, two or more tokens, on the 512-bit path with VBMI: <see cref="GemmQ4"/>.</summary>
     private static bool UsesGemmQ4(GgmlType type, int tokens, SimdPath path) =>
         type == GgmlType.Q4_0 && tokens >= 2 && path == SimdPath.V512 && GemmQ4.Supported;
+
+    /// <summary>Q8_0 weights, two or more tokens, on a SIMD path with AVX-VNNI: <see cref="GemmQ8"/>.</summary>
+    private static bool UsesGemmQ8(GgmlType type, int tokens, SimdPath path) =>
+        type == GgmlType.Q8_0 && tokens >= 2 && path != SimdPath.Scalar && GemmQ8.Supported;
 
     /// <summary>
     /// Writes the transposed activation quants <see cref="RowsCore"/> reads for <paramref name="tokens"/> tokens on
@@ -97,6 +102,11 @@ internal static unsafe class Gemm
         if (UsesGemmQ4(type, tokens, path))
         {
             GemmQ4.Rows(w, rowBytes, cols / 32, x, xBytes, xT, tBytes, tokens, y, ldy, r0, r1);
+            return;
+        }
+        if (UsesGemmQ8(type, tokens, path))
+        {
+            GemmQ8.Rows(w, rowBytes, cols / 32, x, xBytes, xT, tBytes, tokens, y, ldy, r0, r1, path == SimdPath.V512 && DotQ8.Vbmi);
             return;
         }
         bool quant4 = type == GgmlType.Q8_0 || type == GgmlType.Q4_0;
