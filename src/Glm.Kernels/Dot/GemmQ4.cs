@@ -14,13 +14,14 @@ namespace Glm.Kernels.Dot;
 /// then meet the activation quants <see cref="Transpose"/>d into the same order once per call, and every lane builds
 /// up one block's dot with no horizontal adds or folds per token. Per token and 16 blocks that is 8
 /// <c>vpmaddubsw</c>, 7 int16 adds (each product ≤ 2·15·128, so 8 of them stay below 2^15), one <c>vpmaddwd</c>,
-/// the −8·Σq_x offset, a convert and one FMA with d_w·d_x; about a third of the per-token work of the 1×4 256-bit
-/// kernel in <see cref="Gemm"/>. Leftover blocks (nb mod 16) run <see cref="DotQ4.DotFrom"/> per token. Needs
+/// the −8·Σq_x offset, a convert and two 256-bit FMAs with d_w·d_x into lanes k = block mod 8, in the order
+/// <see cref="DotQ4.Dot"/> adds them, which then finishes the row (leftover blocks, nb mod 16): a batched decode
+/// step gives bit for bit the logits of single decode, and so the same sampled tokens. Needs
 /// <see cref="Supported"/>; nothing allocates; thread-safe for disjoint row ranges.
 /// </summary>
 internal static unsafe class GemmQ4
 {
-    /// <summary>Tokens one pass over a weight row serves (their accumulators live on the stack, 64 bytes each).</summary>
+    /// <summary>Tokens one pass over a weight row serves (their accumulators live on the stack, 32 bytes a row each).</summary>
     public const int MaxTokens = 8;
 
     /// <summary>Blocks unpacked together: 16 int32 lanes, one block each.</summary>
@@ -92,7 +93,7 @@ internal static unsafe class GemmQ4
     public static void Rows(byte* w, long rowBytes, int nb, byte* x, long xStride, byte* xT, long tStride, int tokens,
         float* y, long ldy, int r0, int r1)
     {
-        Vector512<float>* acc = stackalloc Vector512<float>[2 * MaxTokens];
+        Vector256<float>* acc = stackalloc Vector256<float>[2 * MaxTokens];
         int passes = (tokens + MaxTokens - 1) / MaxTokens;
         for (int rb = r0; rb < r1; rb += Gemm.RowBlock)
         {
@@ -166,17 +167,28 @@ internal static unsafe class GemmQ4
     }
 
     /// <summary>
+    /// <paramref name="acc"/> + d·s for 16 blocks (d = d_w·d_x, s their integer dots), as two FMAs of 8 lanes: blocks
+    /// 0..7, then 8..15, the order <see cref="DotQ4.Dot"/> accumulates in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Accumulate(Vector256<float> acc, Vector512<float> d, Vector512<int> s)
+    {
+        Vector512<float> f = Avx512F.ConvertToVector512Single(s);
+        return Fma.MultiplyAdd(d.GetUpper(), f.GetUpper(), Fma.MultiplyAdd(d.GetLower(), f.GetLower(), acc));
+    }
+
+    /// <summary>
     /// Two adjacent weight rows (<paramref name="rowBytes"/> apart) against <paramref name="tokens"/>
     /// (1..<see cref="MaxTokens"/>) tokens: <c>y[t·ldy]</c> and <c>y[t·ldy + 1]</c>. <paramref name="acc"/>: scratch
     /// for two float vectors per token.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Rows2(byte* w, long rowBytes, int nb, byte* x, long xStride, byte* xT, long tStride, int tokens,
-        Vector512<float>* acc, float* y, long ldy)
+        Vector256<float>* acc, float* y, long ldy)
     {
         for (int t = 0; t < 2 * tokens; t++)
         {
-            acc[t] = Vector512<float>.Zero;
+            acc[t] = Vector256<float>.Zero;
         }
         long sumsOffset = (long)nb * B8, scalesOffset = sumsOffset + nb * sizeof(int);
         Vector512<byte> m = Vector512.Create((byte)0x0f);
@@ -206,17 +218,15 @@ internal static unsafe class GemmQ4
                 Vector512<float> dx = Vector512.Load((float*)(xt + scalesOffset) + i);
                 Vector512<int> sa = Dots(la0, la1, la2, la3, ha0, ha1, ha2, ha3, x0, x1, x2, x3, x4, x5, x6, x7) - offset;
                 Vector512<int> sb = Dots(lb0, lb1, lb2, lb3, hb0, hb1, hb2, hb3, x0, x1, x2, x3, x4, x5, x6, x7) - offset;
-                acc[2 * t] = Avx512F.FusedMultiplyAdd(dwa * dx, Avx512F.ConvertToVector512Single(sa), acc[2 * t]);
-                acc[2 * t + 1] = Avx512F.FusedMultiplyAdd(dwb * dx, Avx512F.ConvertToVector512Single(sb), acc[2 * t + 1]);
+                acc[2 * t] = Accumulate(acc[2 * t], dwa * dx, sa);
+                acc[2 * t + 1] = Accumulate(acc[2 * t + 1], dwb * dx, sb);
             }
         }
         for (int t = 0; t < tokens; t++)
         {
             byte* xt = x + t * xStride;
-            float tailA = i < nb ? DotQ4.DotFrom(w, xt, nb, i) : 0f;
-            float tailB = i < nb ? DotQ4.DotFrom(w + rowBytes, xt, nb, i) : 0f;
-            y[t * ldy] = Vector512.Sum(acc[2 * t]) + tailA;
-            y[t * ldy + 1] = Vector512.Sum(acc[2 * t + 1]) + tailB;
+            y[t * ldy] = DotQ4.Finish(acc[2 * t], w, xt, nb, i);
+            y[t * ldy + 1] = DotQ4.Finish(acc[2 * t + 1], w + rowBytes, xt, nb, i);
         }
     }
 
@@ -226,11 +236,11 @@ internal static unsafe class GemmQ4
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Row(byte* w, int nb, byte* x, long xStride, byte* xT, long tStride, int tokens,
-        Vector512<float>* acc, float* y, long ldy)
+        Vector256<float>* acc, float* y, long ldy)
     {
         for (int t = 0; t < tokens; t++)
         {
-            acc[t] = Vector512<float>.Zero;
+            acc[t] = Vector256<float>.Zero;
         }
         long sumsOffset = (long)nb * B8, scalesOffset = sumsOffset + nb * sizeof(int);
         Vector512<byte> m = Vector512.Create((byte)0x0f);
@@ -252,14 +262,12 @@ internal static unsafe class GemmQ4
                     Vector512.Load(xg), Vector512.Load(xg + 64), Vector512.Load(xg + 128), Vector512.Load(xg + 192),
                     Vector512.Load(xg + 256), Vector512.Load(xg + 320), Vector512.Load(xg + 384), Vector512.Load(xg + 448))
                     - (Vector512.Load((int*)(xt + sumsOffset) + i) << 3);
-                Vector512<float> scale = dw * Vector512.Load((float*)(xt + scalesOffset) + i);
-                acc[t] = Avx512F.FusedMultiplyAdd(scale, Avx512F.ConvertToVector512Single(s), acc[t]);
+                acc[t] = Accumulate(acc[t], dw * Vector512.Load((float*)(xt + scalesOffset) + i), s);
             }
         }
         for (int t = 0; t < tokens; t++)
         {
-            float tail = i < nb ? DotQ4.DotFrom(w, x + t * xStride, nb, i) : 0f;
-            y[t * ldy] = Vector512.Sum(acc[t]) + tail;
+            y[t * ldy] = DotQ4.Finish(acc[t], w, x + t * xStride, nb, i);
         }
     }
 }

@@ -145,21 +145,20 @@ internal static unsafe class GemmQ8
         for (int t = 0; t < tokens; t++)
         {
             byte* xt = x + t * xStride;
-            float tailA = Tail(w, xt, nb, i), tailB = Tail(w + second, xt, nb, i);
-            y[t * ldy + secondY] = Vector256.Sum(acc[2 * t + 1]) + tailB;
-            y[t * ldy] = Vector256.Sum(acc[2 * t]) + tailA;
+            y[t * ldy + secondY] = Tail(Vector256.Sum(acc[2 * t + 1]), w + second, xt, nb, i);
+            y[t * ldy] = Tail(Vector256.Sum(acc[2 * t]), w, xt, nb, i);
         }
     }
 
     /// <summary>
-    /// Blocks [<paramref name="i"/>, <paramref name="nb"/>) of a row of <paramref name="nb"/> blocks (fewer than 8), one
-    /// biased <c>vpdpbusd</c> and a horizontal sum each.
+    /// <paramref name="sum"/> plus blocks [<paramref name="i"/>, <paramref name="nb"/>) of a row of <paramref name="nb"/>
+    /// blocks (fewer than 8), one biased <c>vpdpbusd</c> and a horizontal sum each, added in the order of the 256-bit
+    /// gemv dot (<see cref="DotQ8"/>), so a batched decode step gives bit for bit the logits of single decode.
     /// </summary>
-    private static float Tail(byte* w, byte* x, int nb, int i)
+    private static float Tail(float sum, byte* w, byte* x, int nb, int i)
     {
         int* sums = (int*)(x + nb * B8);
         float* dx = (float*)(sums + nb);
-        float sum = 0f;
         for (; i < nb; i++)
         {
             byte* wb = w + i * B8;
