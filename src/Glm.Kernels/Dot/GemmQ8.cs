@@ -120,6 +120,8 @@ internal static unsafe class GemmQ8
         for (; i + 8 <= nb; i += 8)
         {
             byte* wa = w + i * B8, wb = wa + second;
+            // The next pair of rows, a slice per group (see GemmQ4.Prefetch).
+            GemmQ4.Prefetch(w + 2 * second + 2 * i * B8, 2 * 8 * B8);
             Columns(wa, out Vector256<byte> a0, out Vector256<byte> a1, out Vector256<byte> a2, out Vector256<byte> a3,
                 out Vector256<byte> a4, out Vector256<byte> a5, out Vector256<byte> a6, out Vector256<byte> a7);
             Columns(wb, out Vector256<byte> b0, out Vector256<byte> b1, out Vector256<byte> b2, out Vector256<byte> b3,
