@@ -16,7 +16,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains($"wrote {model}: ", made.Stdout);
         Assert.True(File.Exists(Path.Combine(_dir, "tokenizer.json")));
 
-        var bench = GlmProcess.Run("bench", "--model", model, "--prompt-tokens", "16", "--gen-tokens", "8", "--repeat", "2", "--threads", "1", "--json");
+        var bench = GlmProcess.Run("bench", "--model", model, "--prompt-tokens", "16", "--gen-tokens", "8", "--repeat", "2", "--threads", "1", "--batch", "3", "--json");
         Assert.True(bench.ExitCode == 0, bench.Stderr);
         using var json = JsonDocument.Parse(bench.Stdout);
         var root = json.RootElement;
@@ -29,6 +29,11 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(ours.GetProperty("prompt_tokens_per_s").GetDouble() > 0);
         Assert.True(ours.GetProperty("gen_tokens_per_s").GetDouble() > 0);
         Assert.Equal(2, ours.GetProperty("gen_runs").GetArrayLength());
+        // --batch 3: three sequences decoded together, their summed tokens/s per run.
+        var batch = ours.GetProperty("batch");
+        Assert.Equal(3, batch.GetProperty("sequences").GetInt32());
+        Assert.True(batch.GetProperty("gen_tokens_per_s").GetDouble() > 0);
+        Assert.Equal(2, batch.GetProperty("gen_runs").GetArrayLength());
         Assert.False(root.TryGetProperty("llama_cpp", out _));
 
         // The weights are read in place from the mapped file: the pages they occupy are file-backed, not copies.
@@ -51,6 +56,7 @@ public sealed class BenchCommandTests : IDisposable
             (["bench", "--model", model, "--vs", "llama.cpp", "--llama-worker", missingWorker], missingWorker),
             (["bench", "--model", model, "--vs", "vllm"], "vllm"),
             (["bench", "--model", Path.Combine(_dir, "none.gguf")], "none.gguf"),
+            (["bench", "--model", model, "--batch", "0"], "--batch"),
             (["bench", "make-model", "--output", _dir, "--type", "q5_1"], "q5_1"),
         })
         {

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Glm.Checkpoints.Gguf;
 using Glm.Core;
 using Glm.Core.Configs;
+using Glm.Inference;
 using Glm.Inference.Loading;
 using Glm.Inference.Models;
 using Glm.Kernels.Quant;
@@ -36,22 +37,24 @@ internal static class BenchCommand
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length for prompt processing", DefaultValueFactory = _ => 128 };
         var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens generated one at a time", DefaultValueFactory = _ => 64 };
         var repeat = new Option<int>("--repeat") { Description = "Runs per engine; the median is reported", DefaultValueFactory = _ => 3 };
+        var batch = new Option<int>("--batch") { Description = "Also measure batched decode of this many sequences (our engine only; 1 = off)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Threads for each engine and the bandwidth probe (0 = all cores)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         var worker = new Option<string?>("--llama-worker") { Description = $"Path to {WorkerDll} (default: beside glm, or bench/Glm.Bench/bin/*/ above the current folder)" };
 
         var command = new Command("bench", "Measure the engine's speed on a .gguf file, optionally against llama.cpp")
         {
-            model, vs, promptTokens, genTokens, repeat, threads, json, worker, CreateMakeModel(), BenchServeCommand.Create(),
+            model, vs, promptTokens, genTokens, repeat, batch, threads, json, worker, CreateMakeModel(), BenchServeCommand.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var settings = new Settings(parse.GetValue(model)!, parse.GetValue(promptTokens), parse.GetValue(genTokens),
-                parse.GetValue(repeat), parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount);
+                parse.GetValue(repeat), parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount,
+                parse.GetValue(batch));
             string? other = parse.GetValue(vs);
             if (other is not null && other != "llama.cpp") throw new GlmException($"--vs '{other}' is not supported; the one reference engine is llama.cpp");
-            if (settings.PromptTokens < 1 || settings.GenTokens < 1 || settings.Repeat < 1)
-                throw new GlmException("--prompt-tokens, --gen-tokens and --repeat must be at least 1");
+            if (settings.PromptTokens < 1 || settings.GenTokens < 1 || settings.Repeat < 1 || settings.Batch < 1)
+                throw new GlmException("--prompt-tokens, --gen-tokens, --repeat and --batch must be at least 1");
             Report report = Run(settings, other is null ? null : FindWorker(parse.GetValue(worker)));
             Console.WriteLine(parse.GetValue(json) ? report.ToJson().ToJsonString() : report.ToTable());
             return 0;
@@ -149,8 +152,12 @@ internal static class BenchCommand
         writer.Write(path);
     }
 
-    private sealed record Settings(string Model, int PromptTokens, int GenTokens, int Repeat, int Threads)
+    /// <param name="Batch">Sequences decoded together in the batched measurement (1: none).</param>
+    private sealed record Settings(string Model, int PromptTokens, int GenTokens, int Repeat, int Threads, int Batch)
     {
+        /// <summary>The prompt each sequence of the batched measurement starts from.</summary>
+        public int BatchPromptTokens => Math.Min(PromptTokens, 16);
+
         public int[] Ids(int count, int offset) => [.. Enumerable.Range(offset, count).Select(t => (t * 37 + 11) % 256)];
     }
 
@@ -162,10 +169,13 @@ internal static class BenchCommand
         private static double Median(double[] runs) => runs.Order().ElementAt(runs.Length / 2);
     }
 
-    /// <param name="Resident">What our engine added to this process's resident memory, measured after its runs.</param>
+    /// <param name="Resident">What our engine added to this process's resident memory, measured after its runs (with --batch, the batch's KV caches too).</param>
+    /// <param name="BatchRuns">Batched decode tokens/s summed over the sequences, per run (empty when --batch is 1).</param>
     private sealed record Report(Settings Settings, long FileBytes, long BytesPerToken, double BandwidthGBs, EngineResult Ours, EngineResult? Llama,
-        ResidentMemory Resident)
+        ResidentMemory Resident, double[] BatchRuns)
     {
+        private double BatchGen => BatchRuns.Order().ElementAt(BatchRuns.Length / 2);
+
         private double DecodeGBs(EngineResult r) => BytesPerToken * r.Gen / 1e9;
 
         public JsonObject ToJson()
@@ -185,6 +195,14 @@ internal static class BenchCommand
                 ["threads"] = Settings.Threads, ["prompt_tokens"] = Settings.PromptTokens, ["gen_tokens"] = Settings.GenTokens,
                 ["repeat"] = Settings.Repeat, ["memory_read_gb_per_s"] = BandwidthGBs, ["glmsharp"] = Engine(Ours),
             };
+            if (BatchRuns.Length > 0)
+            {
+                o["glmsharp"]!["batch"] = new JsonObject
+                {
+                    ["sequences"] = Settings.Batch, ["prompt_tokens"] = Settings.BatchPromptTokens,
+                    ["gen_tokens_per_s"] = BatchGen, ["gen_runs"] = new JsonArray([.. BatchRuns.Select(v => (JsonNode)v)]),
+                };
+            }
             o["glmsharp"]!["resident"] = new JsonObject
             {
                 ["bytes"] = Resident.TotalBytes, ["file_backed_bytes"] = Resident.FileBytes,
@@ -212,6 +230,10 @@ internal static class BenchCommand
             {
                 Row("llama.cpp", Llama);
                 s.AppendLine(Inv($"{"ours/llama",-12} {Ours.Prompt / Llama.Prompt,11:0.00}x {Ours.Gen / Llama.Gen,10:0.00}x"));
+            }
+            if (BatchRuns.Length > 0)
+            {
+                s.AppendLine(Inv($"glmsharp batched decode, {Settings.Batch} sequences: {BatchGen:0.00} tok/s summed ({BatchGen / Ours.Gen:0.00}x one sequence)"));
             }
             string split = Resident.FileBytes is { } mapped ? Inv($" ({mapped / 1e6:0.0} MB mapped from the file, {Resident.AnonymousBytes / 1e6:0.0} MB other)") : "";
             s.AppendLine(Inv($"glmsharp resident memory for the model: {Resident.TotalBytes / 1e6:0.0} MB, {(double)Resident.TotalBytes / FileBytes:0.00}x the file{split}"));
@@ -250,6 +272,26 @@ internal static class BenchCommand
             return (settings.PromptTokens / pp, settings.GenTokens / clock.Elapsed.TotalSeconds);
         }
 
+        KvCache[] caches = [.. Enumerable.Range(0, settings.Batch).Select(_ => engine.CreateCache())];
+        int[] batchPrompt = prompt[..settings.BatchPromptTokens];
+        int[] step = new int[settings.Batch];
+        float[] logits = new float[settings.Batch * engine.VocabSize];
+        double Batched()
+        {
+            foreach (KvCache cache in caches)
+            {
+                cache.Clear();
+                engine.Prefill(cache, batchPrompt);
+            }
+            var clock = Stopwatch.StartNew();
+            foreach (int id in gen)
+            {
+                Array.Fill(step, id);
+                engine.DecodeBatch(step, caches, logits);
+            }
+            return settings.Batch * settings.GenTokens / clock.Elapsed.TotalSeconds;
+        }
+
         using var llama = workerDll is null ? null : new LlamaCppProcess(workerDll, settings.Model, settings.Threads, context, settings.PromptTokens);
         (double, double) Llama()
         {
@@ -259,18 +301,22 @@ internal static class BenchCommand
 
         // One warm-up each (pages the weights in, settles thread pools), then the engines take turns.
         Ours();
+        if (settings.Batch > 1) Batched();
         if (llama is not null) Llama();
         var ours = new List<(double, double)>();
+        var batched = new List<double>();
         var theirs = new List<(double, double)>();
         for (int r = 0; r < settings.Repeat; r++)
         {
             if (llama is not null && r % 2 == 1) theirs.Add(Llama());
             ours.Add(Ours());
+            if (settings.Batch > 1) batched.Add(Batched());
             if (llama is not null && r % 2 == 0) theirs.Add(Llama());
         }
         var resident = ResidentMemory.Now().Minus(residentBefore);
         EngineResult Result(List<(double Pp, double Tg)> runs) => new([.. runs.Select(x => x.Pp)], [.. runs.Select(x => x.Tg)]);
-        return new Report(settings, fileBytes, perToken, bandwidth, Result(ours), llama is null ? null : Result(theirs), resident);
+        return new Report(settings, fileBytes, perToken, bandwidth, Result(ours), llama is null ? null : Result(theirs), resident,
+            [.. batched]);
     }
 
     /// <summary>

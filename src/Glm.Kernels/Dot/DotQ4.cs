@@ -121,13 +121,19 @@ internal static unsafe class DotQ4
 
     /// <summary>One row: Σ over <paramref name="nb"/> blocks, <paramref name="x"/> prepared as for <see cref="Rows"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot(byte* w, byte* x, int nb)
+    public static float Dot(byte* w, byte* x, int nb) => Finish(Vector256<float>.Zero, w, x, nb, 0);
+
+    /// <summary>
+    /// A row's dot from <paramref name="acc"/>, the lane sums (lane k: blocks ≡ k mod 8) of its blocks before
+    /// <paramref name="i"/> (a multiple of 8), on to block <paramref name="nb"/>: <see cref="GemmQ4"/> ends its rows here,
+    /// so that they come out bit for bit as from <see cref="Dot"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Finish(Vector256<float> acc, byte* w, byte* x, int nb, int i)
     {
         int* sums = (int*)(x + nb * B8);
         float* dx = (float*)(sums + nb);
         byte* xo = (byte*)(dx + nb);
-        Vector256<float> acc = Vector256<float>.Zero;
-        int i = 0;
         for (; i + 8 <= nb; i += 8)
         {
             byte* xg = xo + i * 32;

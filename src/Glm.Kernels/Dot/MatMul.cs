@@ -46,9 +46,9 @@ public sealed unsafe class MatMul
             ? 0
             : checked((Kernels.Dot.Gemv.PreparedBytes(weightType, cols) + TransposedBytes(weightType, cols, tokens)) * tokens);
 
-    /// <summary>Per token, the transposed quants the prefill micro-kernels read (none for a single token).</summary>
+    /// <summary>Per token, room for the transposed quants the gemm micro-kernels read (none for a single token).</summary>
     private static int TransposedBytes(GgmlType weightType, int cols, int tokens) =>
-        tokens >= 4 ? Kernels.Dot.Gemm.TransposedBytes(weightType, cols) : 0;
+        tokens >= 2 ? Kernels.Dot.Gemm.TransposedBytes(weightType, cols) : 0;
 
     /// <summary>
     /// <c>y[r] = dot(W row r, x)</c> for all <paramref name="rows"/> rows. <paramref name="w"/>: rows × cols values in
@@ -109,9 +109,9 @@ public sealed unsafe class MatMul
         {
             byte* pt = ps + (long)tokens * prepBytes;
             int tBytes = TransposedBytes(weightType, cols, tokens);
-            for (int t = 0; t < tokens && tBytes > 0; t++)
+            for (int t = 0; t < tokens && tBytes > 0 && Kernels.Dot.Gemm.Transposes(weightType, tokens, Path); t++)
             {
-                Kernels.Dot.Gemm.Transpose(weightType, ps + (long)t * prepBytes, cols / 32, pt + (long)t * tBytes);
+                Kernels.Dot.Gemm.Transpose(weightType, ps + (long)t * prepBytes, cols / 32, pt + (long)t * tBytes, tokens, Path);
             }
             _job.Set(weightType, w, cols, quantized ? ps : (byte*)px, pt, tokens, py, rows, Path);
             try

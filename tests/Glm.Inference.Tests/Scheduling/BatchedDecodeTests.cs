@@ -11,20 +11,24 @@ namespace Glm.Inference.Tests.Scheduling;
 public sealed class BatchedDecodeTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// Batched and single steps differ only in float summation order (the gemm's 4-token micro-kernel against the gemv
-    /// dot); Q8_0 quantizes each activation row the same way in both, so the same bound holds.
+    /// Batched and single steps differ only in float summation order (the gemm's multi-token kernels against the gemv
+    /// dot); Q8_0 and Q4_0 quantize each activation row the same way in both, so the same bound holds.
     /// </summary>
     private const float LogitTolerance = 2e-5f;
 
     [Theory]
-    [InlineData("chatglm", "F32")]
-    [InlineData("chatglm", "Q8_0")]
-    [InlineData("glm4", "F32")]
-    [InlineData("glm4", "Q8_0")]
-    public void Batched_step_logits_equal_each_sequence_alone(string family, string type)
+    [InlineData("chatglm", "F32", 64)]
+    [InlineData("chatglm", "Q8_0", 64)]
+    [InlineData("glm4", "F32", 64)]
+    [InlineData("glm4", "Q8_0", 64)]
+    [InlineData("glm4", "Q4_0", 64)]
+    // Rows of 512 and 768 values: whole groups of 16 blocks in the Q4_0 and Q8_0 gemm kernels, plus leftover blocks.
+    [InlineData("chatglm", "Q8_0", 512)]
+    [InlineData("chatglm", "Q4_0", 512)]
+    public void Batched_step_logits_equal_each_sequence_alone(string family, string type, int hidden)
     {
         var ggml = Enum.Parse<GgmlType>(type);
-        using var files = family == "glm4" ? SchedulingModel.Glm4(ggml) : SchedulingModel.ChatGlm(ggml);
+        using var files = family == "glm4" ? SchedulingModel.Glm4(ggml) : SchedulingModel.ChatGlm(ggml, hidden);
         IDecoderModel model = files.Open();
         const int B = 5, Steps = 6;
         int v = model.VocabSize;
@@ -55,7 +59,7 @@ public sealed class BatchedDecodeTests(ITestOutputHelper output)
                 Assert.Equal(prompts[b].Length + i + 1, caches[b].Length);
             }
         }
-        output.WriteLine($"{family} {type}: max |batched − alone| = {maxDiff:E2} over {B} sequences × {Steps} steps");
+        output.WriteLine($"{family} {type} hidden {hidden}: max |batched − alone| = {maxDiff:E2} over {B} sequences × {Steps} steps");
         Assert.InRange(maxDiff, 0, LogitTolerance);
     }
 

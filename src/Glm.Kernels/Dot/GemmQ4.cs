@@ -1,0 +1,288 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Glm.Kernels.Quant;
+
+namespace Glm.Kernels.Dot;
+
+/// <summary>
+/// Q4_0 weights against several tokens at once on 512 bits with AVX-512 VBMI: the gemm of batched decode (T = B
+/// sequences) and prefill. Two weight rows at a time, 16 blocks of each (288 bytes, six loads, read in place) are
+/// unpacked once into registers and multiplied against up to <see cref="MaxTokens"/> tokens, each activation vector
+/// loaded once for both rows (1.24B model, 8 sequences, one thread, kernel alone: about 65 → 150 GMAC/s in cache). The unpacking is <see cref="DotQ4"/>'s
+/// byte permute (4 blocks per register) followed by a 4×4 transpose of 128-bit lanes, so that 32-bit lane L of
+/// register j holds quant bytes 4j..4j+3 of block L: low nibbles (elements 4j..4j+3) and high nibbles (16 + 4j..)
+/// then meet the activation quants <see cref="Transpose"/>d into the same order once per call, and every lane builds
+/// up one block's dot with no horizontal adds or folds per token. Per token and 16 blocks that is 8
+/// <c>vpmaddubsw</c>, 7 int16 adds (each product ≤ 2·15·128, so 8 of them stay below 2^15), one <c>vpmaddwd</c>,
+/// the −8·Σq_x offset, a convert and two 256-bit FMAs with d_w·d_x into lanes k = block mod 8, in the order
+/// <see cref="DotQ4.Dot"/> adds them, which then finishes the row (leftover blocks, nb mod 16): a batched decode
+/// step gives bit for bit the logits of single decode, and so the same sampled tokens. Needs
+/// <see cref="Supported"/>; nothing allocates; thread-safe for disjoint row ranges.
+/// </summary>
+internal static unsafe class GemmQ4
+{
+    /// <summary>Tokens one pass over a weight row serves (their accumulators live on the stack, 32 bytes a row each).</summary>
+    public const int MaxTokens = 8;
+
+    /// <summary>Blocks unpacked together: 16 int32 lanes, one block each.</summary>
+    public const int GroupBlocks = 16;
+
+    private const int B4 = Q4_0.BlockBytes;
+    private const int B8 = Q8_0.BlockBytes;
+
+    /// <summary>Where the kernel can run (the same instructions as <see cref="DotQ4"/>).</summary>
+    public static readonly bool Supported = DotQ4.Supported;
+
+    /// <summary>
+    /// Copies the quants of a prepared Q8_0 row of <paramref name="nb"/> blocks, 16 blocks at a time, so that 32-bit
+    /// word j (values 4j..4j+3) of block L of a group lands at word 16j + L. Leftover blocks (nb mod 16) are not copied.
+    /// </summary>
+    public static void Transpose(byte* prepared, int nb, byte* dst)
+    {
+        for (int g = 0; g + GroupBlocks <= nb; g += GroupBlocks)
+        {
+            int* d = (int*)(dst + g * 32);
+            for (int lane = 0; lane < GroupBlocks; lane++)
+            {
+                int* q = (int*)(prepared + (g + lane) * B8 + 2);
+                for (int j = 0; j < 8; j++)
+                {
+                    d[j * GroupBlocks + lane] = q[j];
+                }
+            }
+        }
+    }
+
+    /// <summary>A permute index: byte p is f(p).</summary>
+    private static Vector512<byte> Index(Func<int, int> f)
+    {
+        Vector512<byte> v = Vector512<byte>.Zero;
+        for (int p = 0; p < 64; p++)
+        {
+            v = v.WithElement(p, (byte)f(p));
+        }
+        return v;
+    }
+
+    /// <summary>
+    /// Offset, from the start of 4 blocks, of the weight quant byte that byte p of a permuted vector holds: 128-bit lane
+    /// j = p/16 takes quant bytes 4j..4j+3 of the 4 blocks, block (p mod 16)/4 in 32-bit lane p/4.
+    /// </summary>
+    private static int WeightByte(int p) => 18 * (p % 16 / 4) + 2 + 4 * (p / 16) + p % 4;
+
+    /// <summary>Blocks 0..3 of 8 from the 128-byte window w[0..127].</summary>
+    private static readonly Vector512<byte> IdxA = Index(WeightByte);
+
+    /// <summary>Blocks 4..7 of 8 (bytes a = 74..143) from w[64..127] (index a − 64) and w[80..143] (a − 16).</summary>
+    private static readonly Vector512<byte> IdxB = Index(p => 72 + WeightByte(p) is int a && a < 128 ? a - 64 : a - 16);
+
+    /// <summary>The fp16 scale of block k of 8 in the high 16 bits of 32-bit lane k (lanes 0..7), from w[0..127].</summary>
+    private static readonly Vector512<byte> IdxScales = Index(p => p < 32 && p % 4 >= 2 ? 18 * (p / 4) + p % 4 - 2 : 0);
+
+    /// <summary>
+    /// <c>y[t·ldy + r] = dot(W row r, x_t)</c> for T = <paramref name="tokens"/> tokens and r in [r0, r1):
+    /// <paramref name="x"/> the prepared rows (<paramref name="xStride"/> apart), <paramref name="xT"/> their
+    /// <see cref="Transpose"/>d quants (<paramref name="tStride"/> apart). Rows go in cache blocks of
+    /// <see cref="Gemm.RowBlock"/>, two at a time (each activation vector loaded once for both; for a 2048×6848 matrix
+    /// the 8 tokens' quants outgrow L1, and that halves what comes from L2); more than <see cref="MaxTokens"/> tokens
+    /// are split into near-equal passes.
+    /// </summary>
+    public static void Rows(byte* w, long rowBytes, int nb, byte* x, long xStride, byte* xT, long tStride, int tokens,
+        float* y, long ldy, int r0, int r1)
+    {
+        Vector256<float>* acc = stackalloc Vector256<float>[2 * MaxTokens];
+        int passes = (tokens + MaxTokens - 1) / MaxTokens;
+        for (int rb = r0; rb < r1; rb += Gemm.RowBlock)
+        {
+            int rbEnd = Math.Min(r1, rb + Gemm.RowBlock);
+            for (int p = 0, t = 0; p < passes; p++)
+            {
+                int n = (tokens - t + passes - p - 1) / (passes - p);
+                int r = rb;
+                for (; r + 2 <= rbEnd; r += 2)
+                {
+                    Rows2(w + r * rowBytes, rowBytes, nb, x + t * xStride, xStride, xT + t * tStride, tStride, n, acc,
+                        y + t * ldy + r, ldy);
+                }
+                if (r < rbEnd)
+                {
+                    Row(w + r * rowBytes, nb, x + t * xStride, xStride, xT + t * tStride, tStride, n, acc, y + t * ldy + r, ldy);
+                }
+                t += n;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks for <paramref name="bytes"/> at <paramref name="p"/> in cache. The pair of rows after the current one is
+    /// fetched a slice per group: weights come from memory-mapped file pages, where the hardware prefetcher stops at
+    /// each 4 KiB page, and with 8 tokens of work per weight byte the out-of-order window runs too little ahead to hide
+    /// the misses (1.24B Q4_0 model, B = 8: most kernel time went to stalls on the weight loads). Never faults, even past
+    /// the last row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Prefetch(byte* p, int bytes)
+    {
+        for (int o = 0; o < bytes; o += 64)
+        {
+            Sse.Prefetch0(p + o);
+        }
+    }
+
+    /// <summary>
+    /// Quant bytes of 16 blocks at <paramref name="wb"/> (288 bytes, six loads, none past them): q_j holds bytes
+    /// 4j..4j+3 of block L in 32-bit lane L.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<byte>, Vector512<byte>, Vector512<byte>, Vector512<byte>) Quads(byte* wb)
+    {
+        Vector512<byte> w0 = Vector512.Load(wb), w64 = Vector512.Load(wb + 64), w80 = Vector512.Load(wb + 80);
+        Vector512<byte> w144 = Vector512.Load(wb + 144), w208 = Vector512.Load(wb + 208), w224 = Vector512.Load(wb + 224);
+        // p_k: blocks 4k..4k+3, 128-bit lane j = their quant bytes 4j..4j+3.
+        Vector512<int> p0 = Avx512Vbmi.PermuteVar64x8x2(w0, IdxA, w64).AsInt32();
+        Vector512<int> p1 = Avx512Vbmi.PermuteVar64x8x2(w64, IdxB, w80).AsInt32();
+        Vector512<int> p2 = Avx512Vbmi.PermuteVar64x8x2(w144, IdxA, w208).AsInt32();
+        Vector512<int> p3 = Avx512Vbmi.PermuteVar64x8x2(w208, IdxB, w224).AsInt32();
+        // 4×4 transpose of 128-bit lanes: q_j = lane j of p0, p1, p2, p3.
+        Vector512<int> a = Avx512F.Shuffle4x128(p0, p1, 0x44), b = Avx512F.Shuffle4x128(p0, p1, 0xEE);
+        Vector512<int> c = Avx512F.Shuffle4x128(p2, p3, 0x44), d = Avx512F.Shuffle4x128(p2, p3, 0xEE);
+        return (Avx512F.Shuffle4x128(a, c, 0x88).AsByte(), Avx512F.Shuffle4x128(a, c, 0xDD).AsByte(),
+                Avx512F.Shuffle4x128(b, d, 0x88).AsByte(), Avx512F.Shuffle4x128(b, d, 0xDD).AsByte());
+    }
+
+    /// <summary>The 16 weight scales d_w of the blocks at <paramref name="wb"/>, lane L = block L.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Scales(byte* wb)
+    {
+        Vector512<byte> w0 = Vector512.Load(wb), w64 = Vector512.Load(wb + 64);
+        Vector512<byte> w144 = Vector512.Load(wb + 144), w208 = Vector512.Load(wb + 208);
+        return Vector512.Create(
+            DotQ4.HighHalfToSingle(Avx512Vbmi.PermuteVar64x8x2(w0, IdxScales, w64).AsUInt32().GetLower()),
+            DotQ4.HighHalfToSingle(Avx512Vbmi.PermuteVar64x8x2(w144, IdxScales, w208).AsUInt32().GetLower()));
+    }
+
+    /// <summary>
+    /// Σ nibble·x per block (int32 lane L = block L, no −8 offset) of 16 unpacked blocks (low nibbles l0..l3, high
+    /// h0..h3) against one token's transposed quants x0..x7: 8 products summed in int16, then widened.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Dots(Vector512<byte> l0, Vector512<byte> l1, Vector512<byte> l2, Vector512<byte> l3,
+        Vector512<byte> h0, Vector512<byte> h1, Vector512<byte> h2, Vector512<byte> h3,
+        Vector512<sbyte> x0, Vector512<sbyte> x1, Vector512<sbyte> x2, Vector512<sbyte> x3,
+        Vector512<sbyte> x4, Vector512<sbyte> x5, Vector512<sbyte> x6, Vector512<sbyte> x7)
+    {
+        Vector512<short> s16 =
+            (Avx512BW.MultiplyAddAdjacent(l0, x0) + Avx512BW.MultiplyAddAdjacent(l1, x1))
+          + (Avx512BW.MultiplyAddAdjacent(l2, x2) + Avx512BW.MultiplyAddAdjacent(l3, x3))
+          + ((Avx512BW.MultiplyAddAdjacent(h0, x4) + Avx512BW.MultiplyAddAdjacent(h1, x5))
+          + (Avx512BW.MultiplyAddAdjacent(h2, x6) + Avx512BW.MultiplyAddAdjacent(h3, x7)));
+        return Avx512BW.MultiplyAddAdjacent(s16, Vector512.Create((short)1));
+    }
+
+    /// <summary>
+    /// <paramref name="acc"/> + d·s for 16 blocks (d = d_w·d_x, s their integer dots), as two FMAs of 8 lanes: blocks
+    /// 0..7, then 8..15, the order <see cref="DotQ4.Dot"/> accumulates in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Accumulate(Vector256<float> acc, Vector512<float> d, Vector512<int> s)
+    {
+        Vector512<float> f = Avx512F.ConvertToVector512Single(s);
+        return Fma.MultiplyAdd(d.GetUpper(), f.GetUpper(), Fma.MultiplyAdd(d.GetLower(), f.GetLower(), acc));
+    }
+
+    /// <summary>
+    /// Two adjacent weight rows (<paramref name="rowBytes"/> apart) against <paramref name="tokens"/>
+    /// (1..<see cref="MaxTokens"/>) tokens: <c>y[t·ldy]</c> and <c>y[t·ldy + 1]</c>. <paramref name="acc"/>: scratch
+    /// for two float vectors per token.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Rows2(byte* w, long rowBytes, int nb, byte* x, long xStride, byte* xT, long tStride, int tokens,
+        Vector256<float>* acc, float* y, long ldy)
+    {
+        for (int t = 0; t < 2 * tokens; t++)
+        {
+            acc[t] = Vector256<float>.Zero;
+        }
+        long sumsOffset = (long)nb * B8, scalesOffset = sumsOffset + nb * sizeof(int);
+        Vector512<byte> m = Vector512.Create((byte)0x0f);
+        bool gfni = Gfni.V512.IsSupported;
+        int i = 0;
+        for (; i + GroupBlocks <= nb; i += GroupBlocks)
+        {
+            byte* wa = w + i * B4, wb = wa + rowBytes;
+            Prefetch(w + 2 * rowBytes + 2 * i * B4, 2 * GroupBlocks * B4);
+            (Vector512<byte> qa0, Vector512<byte> qa1, Vector512<byte> qa2, Vector512<byte> qa3) = Quads(wa);
+            (Vector512<byte> qb0, Vector512<byte> qb1, Vector512<byte> qb2, Vector512<byte> qb3) = Quads(wb);
+            Vector512<byte> la0 = qa0 & m, la1 = qa1 & m, la2 = qa2 & m, la3 = qa3 & m;
+            Vector512<byte> ha0 = DotQ4.HighNibbles(qa0, gfni), ha1 = DotQ4.HighNibbles(qa1, gfni);
+            Vector512<byte> ha2 = DotQ4.HighNibbles(qa2, gfni), ha3 = DotQ4.HighNibbles(qa3, gfni);
+            Vector512<byte> lb0 = qb0 & m, lb1 = qb1 & m, lb2 = qb2 & m, lb3 = qb3 & m;
+            Vector512<byte> hb0 = DotQ4.HighNibbles(qb0, gfni), hb1 = DotQ4.HighNibbles(qb1, gfni);
+            Vector512<byte> hb2 = DotQ4.HighNibbles(qb2, gfni), hb3 = DotQ4.HighNibbles(qb3, gfni);
+            Vector512<float> dwa = Scales(wa), dwb = Scales(wb);
+            for (int t = 0; t < tokens; t++)
+            {
+                sbyte* xg = (sbyte*)(xT + t * tStride + i * 32);
+                Vector512<sbyte> x0 = Vector512.Load(xg), x1 = Vector512.Load(xg + 64);
+                Vector512<sbyte> x2 = Vector512.Load(xg + 128), x3 = Vector512.Load(xg + 192);
+                Vector512<sbyte> x4 = Vector512.Load(xg + 256), x5 = Vector512.Load(xg + 320);
+                Vector512<sbyte> x6 = Vector512.Load(xg + 384), x7 = Vector512.Load(xg + 448);
+                byte* xt = x + t * xStride;
+                Vector512<int> offset = Vector512.Load((int*)(xt + sumsOffset) + i) << 3;
+                Vector512<float> dx = Vector512.Load((float*)(xt + scalesOffset) + i);
+                Vector512<int> sa = Dots(la0, la1, la2, la3, ha0, ha1, ha2, ha3, x0, x1, x2, x3, x4, x5, x6, x7) - offset;
+                Vector512<int> sb = Dots(lb0, lb1, lb2, lb3, hb0, hb1, hb2, hb3, x0, x1, x2, x3, x4, x5, x6, x7) - offset;
+                acc[2 * t] = Accumulate(acc[2 * t], dwa * dx, sa);
+                acc[2 * t + 1] = Accumulate(acc[2 * t + 1], dwb * dx, sb);
+            }
+        }
+        for (int t = 0; t < tokens; t++)
+        {
+            byte* xt = x + t * xStride;
+            y[t * ldy] = DotQ4.Finish(acc[2 * t], w, xt, nb, i);
+            y[t * ldy + 1] = DotQ4.Finish(acc[2 * t + 1], w + rowBytes, xt, nb, i);
+        }
+    }
+
+    /// <summary>
+    /// One weight row against <paramref name="tokens"/> (1..<see cref="MaxTokens"/>) tokens: <c>y[t·ldy]</c> = its dot
+    /// with token t. <paramref name="acc"/>: scratch for one float vector per token.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Row(byte* w, int nb, byte* x, long xStride, byte* xT, long tStride, int tokens,
+        Vector256<float>* acc, float* y, long ldy)
+    {
+        for (int t = 0; t < tokens; t++)
+        {
+            acc[t] = Vector256<float>.Zero;
+        }
+        long sumsOffset = (long)nb * B8, scalesOffset = sumsOffset + nb * sizeof(int);
+        Vector512<byte> m = Vector512.Create((byte)0x0f);
+        bool gfni = Gfni.V512.IsSupported;
+        int i = 0;
+        for (; i + GroupBlocks <= nb; i += GroupBlocks)
+        {
+            byte* wb = w + i * B4;
+            (Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3) = Quads(wb);
+            Vector512<byte> l0 = q0 & m, l1 = q1 & m, l2 = q2 & m, l3 = q3 & m;
+            Vector512<byte> h0 = DotQ4.HighNibbles(q0, gfni), h1 = DotQ4.HighNibbles(q1, gfni);
+            Vector512<byte> h2 = DotQ4.HighNibbles(q2, gfni), h3 = DotQ4.HighNibbles(q3, gfni);
+            Vector512<float> dw = Scales(wb);
+            for (int t = 0; t < tokens; t++)
+            {
+                sbyte* xg = (sbyte*)(xT + t * tStride + i * 32);
+                byte* xt = x + t * xStride;
+                Vector512<int> s = Dots(l0, l1, l2, l3, h0, h1, h2, h3,
+                    Vector512.Load(xg), Vector512.Load(xg + 64), Vector512.Load(xg + 128), Vector512.Load(xg + 192),
+                    Vector512.Load(xg + 256), Vector512.Load(xg + 320), Vector512.Load(xg + 384), Vector512.Load(xg + 448))
+                    - (Vector512.Load((int*)(xt + sumsOffset) + i) << 3);
+                acc[t] = Accumulate(acc[t], dw * Vector512.Load((float*)(xt + scalesOffset) + i), s);
+            }
+        }
+        for (int t = 0; t < tokens; t++)
+        {
+            y[t * ldy] = DotQ4.Finish(acc[t], w, x + t * xStride, nb, i);
+        }
+    }
+}
