@@ -336,7 +336,10 @@ internal static unsafe class GemmQ4
         Vector512<byte> l0 = q0 & m, l1 = q1 & m, l2 = q2 & m, l3 = q3 & m;
         Vector512<byte> h0 = DotQ4.HighNibbles(q0, gfni), h1 = DotQ4.HighNibbles(q1, gfni);
         Vector512<byte> h2 = DotQ4.HighNibbles(q2, gfni), h3 = DotQ4.HighNibbles(q3, gfni);
-        Vector256<float> dw8 = Scales(wl).GetLower();
+        // d_w of each leftover block, converted once for all tokens (exactly as Fp16.HalfToSingle would).
+        float* dw = stackalloc float[GroupBlocks];
+        Scales(wl).Store(dw);
+        Vector256<float> dw8 = Vector256.Load(dw);
         for (int t = 0; t < tokens; t++)
         {
             byte* xt = x + t * xStride;
@@ -360,7 +363,7 @@ internal static unsafe class GemmQ4
             {
                 for (int j = k; j < k + 4; j++)
                 {
-                    sum += (dots[j] - 8 * sums[j]) * (Fp16.HalfToSingle(*(ushort*)(wl + j * B4)) * dx[j]);
+                    sum += (dots[j] - 8 * sums[j]) * (dw[j] * dx[j]);
                 }
                 k += 4;
             }
@@ -369,7 +372,7 @@ internal static unsafe class GemmQ4
                 float one = 0f;
                 for (; k < left; k++)
                 {
-                    one += (dots[k] - 8 * sums[k]) * (Fp16.HalfToSingle(*(ushort*)(wl + k * B4)) * dx[k]);
+                    one += (dots[k] - 8 * sums[k]) * (dw[k] * dx[k]);
                 }
                 sum += one;
             }
