@@ -126,6 +126,12 @@ internal static unsafe class GemmQ4
                         // chunk, else the next block's.
                         byte* next = r + 2 < rbEnd ? w + (r + 2) * rowBytes + c0 * B4
                             : c1 < full ? w + rb * rowBytes + c1 * B4 : w + rbEnd * rowBytes;
+                        if (c1 == full && full < nb)
+                        {
+                            // The leftover blocks Finish reads, asked for while the last chunk runs.
+                            Prefetch(w + r * rowBytes + full * B4, (nb - full) * B4 + 63);
+                            Prefetch(w + (r + 1) * rowBytes + full * B4, (nb - full) * B4 + 63);
+                        }
                         Rows2(w + r * rowBytes, rowBytes, nb, c0, c1, xp, xStride, xtp, tStride, n,
                             acc + (r - rb) * n, next);
                     }
@@ -244,9 +250,11 @@ internal static unsafe class GemmQ4
         bool gfni = Gfni.V512.IsSupported;
         for (int i = b0; i < b1; i += GroupBlocks)
         {
-            byte* wa = w + i * B4, wb = wa + rowBytes, pf = next + (i - b0) * B4;
-            Prefetch(pf, GroupBlocks * B4);
-            Prefetch(pf + rowBytes, GroupBlocks * B4);
+            // The next two rows' span, swept one after the other at twice this pass's pace (two interleaved streams,
+            // one per row, measured 20-35% slower for 2 and 4 tokens).
+            long o = 2L * (i - b0) * B4, span = (long)(b1 - b0) * B4;
+            byte* wa = w + i * B4, wb = wa + rowBytes;
+            Prefetch(o < span ? next + o : next + rowBytes + (o - span), 2 * GroupBlocks * B4);
             (Vector512<byte> qa0, Vector512<byte> qa1, Vector512<byte> qa2, Vector512<byte> qa3) = Quads(wa);
             (Vector512<byte> qb0, Vector512<byte> qb1, Vector512<byte> qb2, Vector512<byte> qb3) = Quads(wb);
             Vector512<byte> la0 = qa0 & m, la1 = qa1 & m, la2 = qa2 & m, la3 = qa3 & m;
