@@ -19,6 +19,7 @@ public class GemmQuantTests
                 d.Add(type, nb);
             }
             d.Add(type, 214);
+            d.Add(type, 430);
         }
         return d;
     }

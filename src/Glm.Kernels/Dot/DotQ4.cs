@@ -125,8 +125,8 @@ internal static unsafe class DotQ4
 
     /// <summary>
     /// A row's dot from <paramref name="acc"/>, the lane sums (lane k: blocks ≡ k mod 8) of its blocks before
-    /// <paramref name="i"/> (a multiple of 8), on to block <paramref name="nb"/>: <see cref="GemmQ4"/> ends its rows here,
-    /// so that they come out bit for bit as from <see cref="Dot"/>.
+    /// <paramref name="i"/> (a multiple of 8), on to block <paramref name="nb"/>: 8 blocks at a time, the lane sum, then
+    /// <see cref="Tail"/>. <see cref="GemmQ4"/> ends its rows in the same order, so that they come out bit for bit alike.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Finish(Vector256<float> acc, byte* w, byte* x, int nb, int i)

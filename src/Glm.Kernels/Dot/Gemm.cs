@@ -29,11 +29,15 @@ internal static unsafe class Gemm
     public const int ColumnBlock = 1024;
 
     /// <summary>
-    /// Bytes of one token's <see cref="Transpose"/>d activation: 256 per full group of 8 Q8_0 blocks (Q8_0/Q4_0 weights
-    /// only; 0 otherwise), enough for the 16-block layout of <see cref="GemmQ4"/> too.
+    /// Bytes of one token's <see cref="Transpose"/>d activation: 256 per full group of 8 Q8_0 blocks for Q8_0 weights,
+    /// <see cref="GemmQ4.TransposedBytes"/> (enough for the 8-block layout too) for Q4_0, 0 otherwise.
     /// </summary>
-    public static int TransposedBytes(GgmlType type, int cols) =>
-        type == GgmlType.Q8_0 || type == GgmlType.Q4_0 ? cols / 256 * 256 : 0;
+    public static int TransposedBytes(GgmlType type, int cols) => type switch
+    {
+        GgmlType.Q8_0 => cols / 256 * 256,
+        GgmlType.Q4_0 => GemmQ4.TransposedBytes(cols / 32),
+        _ => 0,
+    };
 
     /// <summary>True where <see cref="RowsCore"/> reads <see cref="Transpose"/>d activations for this product.</summary>
     public static bool Transposes(GgmlType type, int tokens, SimdPath path) =>
