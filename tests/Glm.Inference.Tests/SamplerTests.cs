@@ -48,6 +48,25 @@ public sealed class SamplerTests
     }
 
     [Fact]
+    public void Top_p_over_a_large_vocabulary_reaches_into_a_long_tail()
+    {
+        // 151,552 candidates: three likely tokens with 0.85 of the mass, the rest equally likely with 0.15 between them.
+        // p = 0.9 keeps the three and a slice of the tail worth 0.05 (about 5.6% of the picks); p = 0.45 keeps token 0.
+        const int n = 151_552;
+        var logits = new float[n];
+        float tail = MathF.Log(0.15f / (n - 3));
+        Array.Fill(logits, tail);
+        (logits[0], logits[1], logits[2]) = (MathF.Log(0.5f), MathF.Log(0.25f), MathF.Log(0.1f));
+        var wide = new Sampler(new SamplingOptions { Temperature = 1, TopP = 0.9, Seed = 11 }, n);
+        int[] ids = Enumerable.Range(0, 1500).Select(_ => wide.Sample(logits, default)).ToArray();
+        double tailShare = ids.Count(id => id >= 3) / 1500.0;
+        Assert.InRange(tailShare, 0.035, 0.08);
+        Assert.InRange(ids.Count(id => id == 0) / 1500.0, 0.50, 0.62); // 0.5 / 0.9
+        var narrow = new Sampler(new SamplingOptions { Temperature = 1, TopP = 0.45, Seed = 11 }, n);
+        Assert.All(Enumerable.Range(0, 200).Select(_ => narrow.Sample(logits, default)), id => Assert.Equal(0, id));
+    }
+
+    [Fact]
     public void Min_p_drops_tokens_far_below_the_top()
     {
         // exp(x − 3) ≥ 0.3 ⇔ x ≥ 3 + ln 0.3 ≈ 1.80: ids 6, 1, 4.

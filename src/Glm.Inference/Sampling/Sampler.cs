@@ -59,17 +59,15 @@ public sealed class Sampler
             return TensorPrimitives.IndexOfMax(work);
         }
 
-        // Sort the candidates by probability, highest first.
+        // Sort the candidates by probability, highest first: only those a filter can keep (see Shortlist).
         Span<float> keys = _keys;
         Span<int> ids = _ids;
-        for (int i = 0; i < n; i++)
-        {
-            keys[i] = -work[i];
-            ids[i] = i;
-        }
+        int m = Shortlist(work, keys, ids);
+        keys = keys[..m];
+        ids = ids[..m];
         keys.Sort(ids);
 
-        int keep = _options.TopK > 0 ? Math.Min(_options.TopK, n) : n;
+        int keep = _options.TopK > 0 ? Math.Min(_options.TopK, m) : m;
         if (_options.TopP < 1)
         {
             double sum = 0;
@@ -100,6 +98,36 @@ public sealed class Sampler
             if (r < 0) return ids[i];
         }
         return ids[keep - 1];
+    }
+
+    /// <summary>
+    /// Copies into <paramref name="keys"/> (negated probabilities) and <paramref name="ids"/> the candidates with
+    /// probability ≥ τ, for the largest τ of max/1024, max/65536, … , 0 at which they are sure to hold every token a
+    /// filter keeps: together at least top-p, or at least top-k of them, or τ at most min-p's floor. The filters then
+    /// pick from a few hundred sorted candidates instead of the whole vocabulary (151k for GLM-4), with the same result.
+    /// Returns how many were copied.
+    /// </summary>
+    private int Shortlist(ReadOnlySpan<float> probabilities, Span<float> keys, Span<int> ids)
+    {
+        float max = TensorPrimitives.Max(probabilities);
+        for (float tau = max / 1024; ; tau = tau > 1e-30f ? tau / 64 : 0)
+        {
+            int m = 0;
+            double sum = 0;
+            for (int i = 0; i < probabilities.Length; i++)
+            {
+                float p = probabilities[i];
+                if (p < tau) continue;
+                keys[m] = -p;
+                ids[m++] = i;
+                sum += p;
+            }
+            bool enough = tau == 0
+                || (_options.TopP < 1 && sum >= _options.TopP + 1e-6) // a margin for the sum's order
+                || (_options.TopK > 0 && m >= _options.TopK)
+                || (_options.MinP > 0 && tau <= _options.MinP * max);
+            if (enough) return m;
+        }
     }
 
     private void ApplyPenalties(Span<float> work, ReadOnlySpan<int> history)
