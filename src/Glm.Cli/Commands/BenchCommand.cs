@@ -252,7 +252,9 @@ internal static class BenchCommand
             (fileBytes, perToken) = (gguf.FileLength, WeightBytesPerToken(gguf));
         }
         double bandwidth = MeasureReadBandwidth(settings.Threads);
-        GC.Collect();
+        // An aggressive collection hands the probe's 512 MiB back to the OS, or it would count against the "before"
+        // snapshot and leave later (the GC decommits it when it pleases), making the model's other memory negative.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         var residentBefore = ResidentMemory.Now();
         int context = settings.PromptTokens + settings.GenTokens + 1;
