@@ -9,16 +9,16 @@ namespace Glm.Kernels.Dot;
 /// Q4_0 weights against several tokens at once on 512 bits with AVX-512 VBMI: the gemm of batched decode (T = B
 /// sequences) and prefill. Two weight rows at a time, 16 blocks of each (288 bytes, six loads, read in place) are
 /// unpacked once into registers and multiplied against up to <see cref="MaxTokens"/> tokens, each activation vector
-/// loaded once for both rows (1.24B model, 8 sequences, one thread, kernel alone: about 65 → 150 GMAC/s in cache). The unpacking is <see cref="DotQ4"/>'s
-/// byte permute (4 blocks per register) followed by a 4×4 transpose of 128-bit lanes, so that 32-bit lane L of
-/// register j holds quant bytes 4j..4j+3 of block L: low nibbles (elements 4j..4j+3) and high nibbles (16 + 4j..)
-/// then meet the activation quants <see cref="Transpose"/>d into the same order once per call, and every lane builds
-/// up one block's dot with no horizontal adds or folds per token. Per token and 16 blocks that is 8
-/// <c>vpmaddubsw</c>, 7 int16 adds (each product ≤ 2·15·128, so 8 of them stay below 2^15), one <c>vpmaddwd</c>,
-/// the −8·Σq_x offset, a convert and two 256-bit FMAs with d_w·d_x into lanes k = block mod 8, in the order
-/// <see cref="DotQ4.Dot"/> adds them, and the leftover blocks (nb mod 16) in a zero-padded group, ended in its order
-/// too: a batched decode step gives bit for bit the logits of single decode, and so the same sampled tokens. Needs
-/// <see cref="Supported"/>; nothing allocates; thread-safe for disjoint row ranges.
+/// loaded once for both rows (1.24B model, 8 sequences, one thread, kernel alone: about 65 → 150 GMAC/s in cache). The
+/// unpacking is <see cref="DotQ4"/>'s byte permute (4 blocks per register) followed by a 4×4 transpose of 128-bit
+/// lanes, so that 32-bit lane L of register j holds quant bytes 4j..4j+3 of block L: low nibbles (elements 4j..4j+3)
+/// and high nibbles (16 + 4j..) then meet the activation quants <see cref="Transpose"/>d into the same order once per
+/// call, and every lane builds up one block's dot with no horizontal adds or folds per token. Per token and 16 blocks
+/// that is 8 <c>vpmaddubsw</c>, 7 int16 adds (each product ≤ 2·15·128, so 8 of them stay below 2^15), one
+/// <c>vpmaddwd</c>, the −8·Σq_x offset, a convert and two 256-bit FMAs with d_w·d_x into lanes k = block mod 8, in the
+/// order <see cref="DotQ4.Dot"/> adds them, and the leftover blocks (nb mod 16) in a zero-padded group, ended in its
+/// order too: a batched decode step gives bit for bit the logits of single decode, and so the same sampled tokens.
+/// Needs <see cref="Supported"/>; nothing allocates; thread-safe for disjoint row ranges.
 /// </summary>
 internal static unsafe class GemmQ4
 {
