@@ -83,6 +83,38 @@ public class DotQ4Tests
         }
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(13)]
+    public unsafe void Dot_LastBlocks_IgnoreWhatFollowsTheRow(int nb)
+    {
+        if (!DotQ4.Supported)
+        {
+            return;
+        }
+        // Activation quants 1, 1, −1, 127 repeated: read as floats, the words after the block scales are NaN, so a
+        // padded last step that let them in would return NaN. The weight row is followed by NaN fp16 scales.
+        float[] xf = new float[nb * 32];
+        for (int i = 0; i < xf.Length; i++)
+        {
+            xf[i] = (i % 4) switch { 2 => -1f, 3 => 127f, _ => 1f };
+        }
+        var x = new byte[Gemv.PreparedBytes(GgmlType.Q4_0, nb * 32)];
+        Gemv.Prepare(GgmlType.Q4_0, xf, x);
+        byte[] row = GemvTests.Weights(GgmlType.Q4_0, 1, nb * 32, nb);
+        var w = new byte[row.Length + 8 * Q4_0.BlockBytes];
+        Array.Fill(w, (byte)0xff);
+        row.CopyTo(w, 0);
+        fixed (byte* pw = w)
+        fixed (byte* px = x)
+        {
+            float r = DotQ8.Q4_0Reference(pw, px, nb);
+            float got = DotQ4.Dot(pw, px, nb);
+            Assert.False(float.IsNaN(got), $"nb={nb}: NaN from past the row");
+            TestUtil.Close(r, got, 32.0 * nb * 127, TestUtil.ReorderTolerance, $"nb={nb}");
+        }
+    }
+
     [Fact]
     public unsafe void ExtremeQuants_StayExactInInt16()
     {
@@ -129,20 +161,26 @@ public class DotQ4Tests
         var rng = new Random(nb);
         var xq = new byte[nb * Q8_0.BlockBytes];
         rng.NextBytes(xq);
+        // Whole steps of 8 blocks, those past nb zero.
         var expected = new byte[DotQ4.OrderBytes(nb)];
-        for (int g = 0; g + 4 <= nb; g += 4)
+        Assert.Equal((nb + 7) / 8 * 256, expected.Length);
+        for (int g = 0; g < nb; g += 4)
         {
             for (int p = 0; p < 64; p++)
             {
                 // Byte p: 32-bit lane p/4 belongs to block p/4 mod 4 and holds its quants 4·(p/16) .. 4·(p/16) + 3.
-                int at = (g + p / 4 % 4) * Q8_0.BlockBytes + 2 + 4 * (p / 16) + p % 4;
-                expected[g * 32 + p] = xq[at];
-                expected[g * 32 + 64 + p] = xq[at + 16];
+                if (g + p / 4 % 4 < nb)
+                {
+                    int at = (g + p / 4 % 4) * Q8_0.BlockBytes + 2 + 4 * (p / 16) + p % 4;
+                    expected[g * 32 + p] = xq[at];
+                    expected[g * 32 + 64 + p] = xq[at + 16];
+                }
             }
         }
         foreach (bool vbmi in DotQ4.Supported ? new[] { false, true } : new[] { false })
         {
             var actual = new byte[expected.Length];
+            Array.Fill(actual, (byte)0xA5);
             fixed (byte* px = xq)
             fixed (byte* pd = actual)
             {

@@ -92,7 +92,7 @@ public class GemmQuantTests
             {
                 if (type == GgmlType.Q4_0)
                 {
-                    GemmQ4.Rows(pw, rowBytes, nb, px, prep, pt, tb, tokens, py, rows, r0, r1);
+                    GemmQ4.Rows(pw, rowBytes, nb, pt, tb, tokens, py, rows, r0, r1);
                 }
                 else
                 {

@@ -34,13 +34,17 @@ internal static unsafe class DotQ4
     /// <summary>The quant byte j (0..15, elements j and j + 16) that byte p of a permuted vector holds.</summary>
     private static int Byte(int p) => p / 16 * 4 + p % 4;
 
-    /// <summary>Bytes appended to a prepared Q8_0 row of <paramref name="nb"/> blocks for Q4_0 weights.</summary>
-    public static int OrderBytes(int nb) => nb / 4 * GroupBytes;
+    /// <summary>
+    /// Bytes appended to a prepared Q8_0 row of <paramref name="nb"/> blocks for Q4_0 weights: whole steps of 8 blocks,
+    /// the last one zero-padded (<see cref="Finish"/> reads it whole).
+    /// </summary>
+    public static int OrderBytes(int nb) => (nb + 7) / 8 * 2 * GroupBytes;
 
     /// <summary>
-    /// Writes, for each full group of 4 Q8_0 blocks of <paramref name="xq"/>, 64 bytes of quants x[j] and 64 of x[j + 16]
+    /// Writes, for each group of 4 Q8_0 blocks of <paramref name="xq"/>, 64 bytes of quants x[j] and 64 of x[j + 16]
     /// (j = <see cref="Byte"/>(p) of block <see cref="Block"/>(p)) to <paramref name="dst"/>: the order
-    /// <see cref="Dot"/> multiplies the low and high nibbles in.
+    /// <see cref="Dot"/> multiplies the low and high nibbles in. Blocks past <paramref name="nb"/> up to the next
+    /// multiple of 8 are written as zeros (<see cref="OrderBytes"/> in all).
     /// </summary>
     public static void StoreQ4Order(byte* xq, int nb, byte* dst) => StoreQ4Order(xq, nb, dst, Supported);
 
@@ -59,14 +63,19 @@ internal static unsafe class DotQ4
                 Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(xb + 8), hi, Vector512.Load(xb + 72)).Store(dst + g * 32 + 64);
             }
         }
-        for (; g + 4 <= nb; g += 4)
+        for (; g < nb; g += 4)
         {
             for (int p = 0; p < 64; p++)
             {
+                bool live = g + Block(p) < nb;
                 byte* q = xq + (g + Block(p)) * B8 + 2 + Byte(p);
-                dst[g * 32 + p] = q[0];
-                dst[g * 32 + 64 + p] = q[16];
+                dst[g * 32 + p] = live ? q[0] : (byte)0;
+                dst[g * 32 + 64 + p] = live ? q[16] : (byte)0;
             }
+        }
+        if (g % 8 != 0)
+        {
+            new Span<byte>(dst + g * 32, GroupBytes).Clear();
         }
     }
 
@@ -89,9 +98,6 @@ internal static unsafe class DotQ4
 
     /// <summary>Quant bytes of blocks 4..7 of 8 (bytes a = 74..143), from w[64..127] (index a − 64) and w[80..143] (a − 16).</summary>
     private static readonly Vector512<byte> IdxB = Index(p => 72 + WeightByte(p) is int a && a < 128 ? a - 64 : a - 16);
-
-    /// <summary>Quant bytes of a last group of 4 blocks (a = 2..71), from w[0..63] (index a) and w[8..71] (a + 56).</summary>
-    private static readonly Vector512<byte> IdxTail = Index(p => WeightByte(p) is int a && a < 64 ? a : a + 56);
 
     /// <summary>Activation quants x[j] of a group of 4 Q8_0 blocks (bytes 2..119), from x[0..127].</summary>
     private static readonly Vector512<byte> IdxXLow = Index(p => 34 * Block(p) + 2 + Byte(p));
@@ -125,8 +131,9 @@ internal static unsafe class DotQ4
 
     /// <summary>
     /// A row's dot from <paramref name="acc"/>, the lane sums (lane k: blocks ≡ k mod 8) of its blocks before
-    /// <paramref name="i"/> (a multiple of 8), on to block <paramref name="nb"/>: 8 blocks at a time, the lane sum, then
-    /// <see cref="Tail"/>. <see cref="GemmQ4"/> ends its rows in the same order, so that they come out bit for bit alike.
+    /// <paramref name="i"/> (a multiple of 8), on to block <paramref name="nb"/>: 8 blocks at a time, the last 1..7 as a
+    /// step whose missing blocks add exactly +0 to their lanes, then the lane sum. <see cref="GemmQ4"/> adds its blocks
+    /// in the same order, so that its rows come out bit for bit alike.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Finish(Vector256<float> acc, byte* w, byte* x, int nb, int i)
@@ -141,7 +148,25 @@ internal static unsafe class DotQ4
                 Vector512.Load((sbyte*)xg + 128), Vector512.Load((sbyte*)xg + 192), Vector256.Load(sums + i) << 3,
                 Vector256.Load(dx + i));
         }
-        return Vector256.Sum(acc) + Tail(w, x, nb, i);
+        return Vector256.Sum(i < nb ? PaddedStep(acc, w + i * B4, xo + i * 32, sums + i, dx + i, nb - i) : acc);
+    }
+
+    /// <summary>
+    /// <see cref="Step8"/> over the last <paramref name="left"/> (1..7) blocks of a row at <paramref name="wb"/>: they
+    /// are copied into a zeroed 8-block window (the row may end at the end of the mapped weights), and the block sums
+    /// and scales past them, which belong to the activation's next fields, are masked to zero; the activation quants in
+    /// Q4 order are zero-padded already. A missing block then has d = 0 and dot 0, and adds +0 to its lane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> PaddedStep(Vector256<float> acc, byte* wb, byte* xg, int* sums, float* dx, int left)
+    {
+        byte* window = stackalloc byte[8 * B4];
+        new Span<byte>(window, 8 * B4).Clear();
+        new ReadOnlySpan<byte>(wb, left * B4).CopyTo(new Span<byte>(window, left * B4));
+        Vector256<int> live = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(left));
+        return Step8(acc, window, Vector512.Load((sbyte*)xg), Vector512.Load((sbyte*)xg + 64),
+            Vector512.Load((sbyte*)xg + 128), Vector512.Load((sbyte*)xg + 192), (Vector256.Load(sums) << 3) & live,
+            Vector256.Load(dx) & live.AsSingle());
     }
 
     /// <summary>
@@ -160,29 +185,6 @@ internal static unsafe class DotQ4
         Vector256<uint> scaleBits = Avx512Vbmi.PermuteVar64x8x2(w0, IdxScales, w64).AsUInt32().GetLower();
         Vector256<float> d = HighHalfToSingle(scaleBits) * dx;
         return Fma.MultiplyAddNegated(d, Avx.ConvertToVector256Single(negS), acc);
-    }
-
-    /// <summary>Blocks [<paramref name="i"/>, <paramref name="nb"/>) of a row (fewer than 8): a group of 4, then one by one.</summary>
-    private static float Tail(byte* w, byte* x, int nb, int i)
-    {
-        int* sums = (int*)(x + nb * B8);
-        float* dx = (float*)(sums + nb);
-        byte* xo = (byte*)(dx + nb);
-        float sum = 0f;
-        if (i + 4 <= nb)
-        {
-            byte* wb = w + i * B4, xg = xo + i * 32;
-            Vector512<byte> q = Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(wb), IdxTail, Vector512.Load(wb + 8));
-            Vector512<short> p = Products(q, Vector512.Load((sbyte*)xg), Vector512.Load((sbyte*)xg + 64));
-            Vector256<short> h = p.GetLower() + p.GetUpper();
-            Vector128<int> s = Sse2.MultiplyAddAdjacent(h.GetLower() + h.GetUpper(), Vector128.Create((short)1));
-            for (int k = 0; k < 4; k++)
-            {
-                sum += (s[k] - 8 * sums[i + k]) * (Fp16.HalfToSingle(*(ushort*)(wb + k * B4)) * dx[i + k]);
-            }
-            i += 4;
-        }
-        return i < nb ? sum + DotQ8.Q4_0Tail(w + i * B4, x + i * B8, nb - i, sums + i) : sum;
     }
 
     /// <summary>

@@ -108,7 +108,7 @@ internal static unsafe class Gemm
         long xBytes = Gemv.PreparedBytes(type, cols);
         if (UsesGemmQ4(type, tokens, path))
         {
-            GemmQ4.Rows(w, rowBytes, cols / 32, x, xBytes, xT, tBytes, tokens, y, ldy, r0, r1);
+            GemmQ4.Rows(w, rowBytes, cols / 32, xT, tBytes, tokens, y, ldy, r0, r1);
             return;
         }
         if (UsesGemmQ8(type, tokens, path))

@@ -16,9 +16,10 @@ namespace Glm.Kernels.Dot;
 /// call, and every lane builds up one block's dot with no horizontal adds or folds per token. Per token and 16 blocks
 /// that is 8 <c>vpmaddubsw</c>, 7 int16 adds (each product ≤ 2·15·128, so 8 of them stay below 2^15), one
 /// <c>vpmaddwd</c>, the −8·Σq_x offset, a convert and two 256-bit FMAs with d_w·d_x into lanes k = block mod 8, in the
-/// order <see cref="DotQ4.Dot"/> adds them, and the leftover blocks (nb mod 16) in a zero-padded group, ended in its
-/// order too: a batched decode step gives bit for bit the logits of single decode, and so the same sampled tokens.
-/// Needs <see cref="Supported"/>; nothing allocates; thread-safe for disjoint row ranges.
+/// order <see cref="DotQ4.Dot"/> adds them. The leftover blocks (nb mod 16) make one more group, copied into a zeroed
+/// window and met by zero-padded activations, so their missing blocks add exactly +0, as in <see cref="DotQ4"/>'s
+/// padded last step: a batched decode step gives bit for bit the logits of single decode, and so the same sampled
+/// tokens. Needs <see cref="Supported"/>; nothing allocates; thread-safe for disjoint row ranges.
 /// </summary>
 internal static unsafe class GemmQ4
 {
@@ -31,32 +32,51 @@ internal static unsafe class GemmQ4
     private const int B4 = Q4_0.BlockBytes;
     private const int B8 = Q8_0.BlockBytes;
 
+    /// <summary>Weight bytes of one row's group of 16 blocks.</summary>
+    private const int GroupBytes = GroupBlocks * B4;
+
+    /// <summary>
+    /// Bytes of one token's <see cref="Transpose"/>d group: 512 of quants, then at <see cref="OffsetsAt"/> the 16
+    /// blocks' offsets 8·Σq_x (int32), then at <see cref="ScalesAt"/> their scales d_x (float).
+    /// </summary>
+    private const int GroupStride = 640;
+
+    private const int OffsetsAt = 512, ScalesAt = 576;
+
     /// <summary>Where the kernel can run (the same instructions as <see cref="DotQ4"/>).</summary>
     public static readonly bool Supported = DotQ4.Supported;
 
     /// <summary>
     /// Copies the quants of a prepared Q8_0 row of <paramref name="nb"/> blocks, 16 blocks at a time, so that 32-bit
-    /// word j (values 4j..4j+3) of block L of a group lands at word 16j + L. Leftover blocks (nb mod 16) make a last
-    /// group whose missing lanes are zero: <see cref="TransposedBytes"/> per token.
+    /// word j (values 4j..4j+3) of block L of a group lands at word 16j + L, followed by the group's offsets 8·Σq_x and
+    /// scales d_x (<see cref="GroupStride"/> bytes a group). Leftover blocks (nb mod 16) make a last group whose
+    /// missing lanes are zero in all three: <see cref="TransposedBytes"/> per token.
     /// </summary>
     public static void Transpose(byte* prepared, int nb, byte* dst)
     {
+        int* sums = (int*)(prepared + (long)nb * B8);
+        float* dx = (float*)(sums + nb);
         for (int g = 0; g < nb; g += GroupBlocks)
         {
-            int* d = (int*)(dst + g * 32);
+            byte* group = dst + g / GroupBlocks * GroupStride;
+            int* d = (int*)group, offsets = (int*)(group + OffsetsAt);
+            float* scales = (float*)(group + ScalesAt);
             for (int lane = 0; lane < GroupBlocks; lane++)
             {
+                bool live = g + lane < nb;
                 int* q = (int*)(prepared + (g + lane) * B8 + 2);
                 for (int j = 0; j < 8; j++)
                 {
-                    d[j * GroupBlocks + lane] = g + lane < nb ? q[j] : 0;
+                    d[j * GroupBlocks + lane] = live ? q[j] : 0;
                 }
+                offsets[lane] = live ? sums[g + lane] << 3 : 0;
+                scales[lane] = live ? dx[g + lane] : 0f;
             }
         }
     }
 
-    /// <summary>Bytes of one token's <see cref="Transpose"/>d quants: 512 per group of 16 blocks, the last one padded.</summary>
-    public static int TransposedBytes(int nb) => (nb + GroupBlocks - 1) / GroupBlocks * GroupBlocks * 32;
+    /// <summary>Bytes of one token's <see cref="Transpose"/>d activation: 640 per group of 16 blocks, the last one padded.</summary>
+    public static int TransposedBytes(int nb) => (nb + GroupBlocks - 1) / GroupBlocks * GroupStride;
 
     /// <summary>A permute index: byte p is f(p).</summary>
     private static Vector512<byte> Index(Func<int, int> f)
@@ -85,40 +105,42 @@ internal static unsafe class GemmQ4
     private static readonly Vector512<byte> IdxScales = Index(p => p < 32 && p % 4 >= 2 ? 18 * (p / 4) + p % 4 - 2 : 0);
 
     /// <summary>
-    /// Bytes of transposed activations (with their block sums and scales: 640 per token and group) one column chunk may
+    /// Bytes of transposed activations (with their offsets and scales: 640 per token and group) one column chunk may
     /// span, so that they stay in L1 while every row of a row block passes over them (2048×6848, 8 tokens, one thread,
     /// 20 KiB, 4 groups a chunk: 1.5 → 1.3 ms; 48 KiB: 1.4 ms).
     /// </summary>
     public const int ChunkBytes = 20 * 1024;
 
     /// <summary>
-    /// <c>y[t·ldy + r] = dot(W row r, x_t)</c> for T = <paramref name="tokens"/> tokens and r in [r0, r1):
-    /// <paramref name="x"/> the prepared rows (<paramref name="xStride"/> apart), <paramref name="xT"/> their
-    /// <see cref="Transpose"/>d quants (<paramref name="tStride"/> apart). Rows go in cache blocks of
+    /// <c>y[t·ldy + r] = dot(W row r, x_t)</c> for T = <paramref name="tokens"/> tokens and r in [r0, r1), from the
+    /// tokens' <see cref="Transpose"/>d activations (<paramref name="tStride"/> apart). Rows go in cache blocks of
     /// <see cref="Gemm.RowBlock"/>, two at a time (each activation vector loaded once for both), over column chunks of
     /// at most <see cref="ChunkBytes"/> of activations (for a 2048×6848 matrix the 8 tokens' quants outgrow L1). Each
-    /// row's lane sums carry over from chunk to chunk, so its blocks are still added in <see cref="DotQ4.Dot"/>'s order;
-    /// <see cref="Finish"/> adds the leftover blocks (nb mod 16). More than <see cref="MaxTokens"/> tokens are split into
-    /// near-equal passes.
+    /// row's lane sums carry over from chunk to chunk and on to the leftover group, so its blocks are still added in
+    /// <see cref="DotQ4.Dot"/>'s order. More than <see cref="MaxTokens"/> tokens are split into near-equal passes.
     /// </summary>
-    public static void Rows(byte* w, long rowBytes, int nb, byte* x, long xStride, byte* xT, long tStride, int tokens,
-        float* y, long ldy, int r0, int r1)
+    public static void Rows(byte* w, long rowBytes, int nb, byte* xT, long tStride, int tokens, float* y, long ldy,
+        int r0, int r1)
     {
         Vector256<float>* acc = stackalloc Vector256<float>[Gemm.RowBlock * MaxTokens];
+        // Two rows' leftover blocks, each in a window of 16 whose missing blocks stay zero.
+        byte* windows = stackalloc byte[2 * GroupBytes];
+        new Span<byte>(windows, 2 * GroupBytes).Clear();
         int passes = (tokens + MaxTokens - 1) / MaxTokens;
-        int full = nb / GroupBlocks * GroupBlocks;
+        int full = nb / GroupBlocks * GroupBlocks, left = nb - full;
         for (int rb = r0; rb < r1; rb += Gemm.RowBlock)
         {
             int rbEnd = Math.Min(r1, rb + Gemm.RowBlock);
             for (int p = 0, t = 0; p < passes; p++)
             {
                 int n = (tokens - t + passes - p - 1) / (passes - p);
-                byte* xp = x + t * xStride, xtp = xT + t * tStride;
+                byte* xtp = xT + t * tStride;
                 new Span<Vector256<float>>(acc, (rbEnd - rb) * n).Clear();
                 int chunk = ChunkBlocks(n, full);
                 for (int c0 = 0; c0 < full; c0 += chunk)
                 {
-                    int c1 = Math.Min(full, c0 + chunk);
+                    int c1 = Math.Min(full, c0 + chunk), groups = (c1 - c0) / GroupBlocks;
+                    byte* xg = xtp + c0 / GroupBlocks * GroupStride;
                     int r = rb;
                     for (; r + 2 <= rbEnd; r += 2)
                     {
@@ -126,26 +148,56 @@ internal static unsafe class GemmQ4
                         // chunk, else the next block's.
                         byte* next = r + 2 < rbEnd ? w + (r + 2) * rowBytes + c0 * B4
                             : c1 < full ? w + rb * rowBytes + c1 * B4 : w + rbEnd * rowBytes;
-                        if (c1 == full && full < nb)
+                        if (c1 == full && left > 0)
                         {
-                            // The leftover blocks Finish reads, asked for while the last chunk runs.
-                            Prefetch(w + r * rowBytes + full * B4, (nb - full) * B4 + 63);
-                            Prefetch(w + (r + 1) * rowBytes + full * B4, (nb - full) * B4 + 63);
+                            // The leftover blocks, asked for while the last chunk runs.
+                            Prefetch(w + r * rowBytes + full * B4, left * B4 + 63);
+                            Prefetch(w + (r + 1) * rowBytes + full * B4, left * B4 + 63);
                         }
-                        Rows2(w + r * rowBytes, rowBytes, nb, c0, c1, xp, xStride, xtp, tStride, n,
-                            acc + (r - rb) * n, next);
+                        Rows2(w + r * rowBytes + c0 * B4, rowBytes, groups, xg, tStride, n, acc + (r - rb) * n, next);
                     }
                     if (r < rbEnd)
                     {
-                        Row(w + r * rowBytes, nb, c0, c1, xp, xStride, xtp, tStride, n, acc + (r - rb) * n);
+                        Row(w + r * rowBytes + c0 * B4, groups, xg, tStride, n, acc + (r - rb) * n);
                     }
+                }
+                if (left > 0)
+                {
+                    Leftover(w, rowBytes, full, left, windows, xtp + full / GroupBlocks * GroupStride, tStride, n, acc,
+                        rb, rbEnd);
                 }
                 for (int r = rb; r < rbEnd; r++)
                 {
-                    Finish(w + r * rowBytes, nb, full, xp, xStride, xtp, tStride, n, acc + (r - rb) * n, y + t * ldy + r, ldy);
+                    for (int k = 0; k < n; k++)
+                    {
+                        y[(t + k) * ldy + r] = Vector256.Sum(acc[(r - rb) * n + k]);
+                    }
                 }
                 t += n;
             }
+        }
+    }
+
+    /// <summary>
+    /// The leftover group of rows [<paramref name="rb"/>, <paramref name="rbEnd"/>): each row's last
+    /// <paramref name="left"/> blocks (from block <paramref name="full"/>) copied into a zeroed window (the last row may
+    /// end where the mapped weights do), then multiplied like any group: a missing block has d_w = d_x = 0 and dot 0.
+    /// </summary>
+    private static void Leftover(byte* w, long rowBytes, int full, int left, byte* windows, byte* xg, long tStride,
+        int tokens, Vector256<float>* acc, int rb, int rbEnd)
+    {
+        int bytes = left * B4, r = rb;
+        for (; r + 2 <= rbEnd; r += 2)
+        {
+            new ReadOnlySpan<byte>(w + r * rowBytes + full * B4, bytes).CopyTo(new Span<byte>(windows, bytes));
+            new ReadOnlySpan<byte>(w + (r + 1) * rowBytes + full * B4, bytes).CopyTo(new Span<byte>(windows + GroupBytes, bytes));
+            // Nothing to prefetch: the next rows' leftovers were asked for during the last chunk.
+            Rows2(windows, GroupBytes, 1, xg, tStride, tokens, acc + (r - rb) * tokens, windows);
+        }
+        if (r < rbEnd)
+        {
+            new ReadOnlySpan<byte>(w + r * rowBytes + full * B4, bytes).CopyTo(new Span<byte>(windows, bytes));
+            Row(windows, 1, xg, tStride, tokens, acc + (r - rb) * tokens);
         }
     }
 
@@ -236,25 +288,26 @@ internal static unsafe class GemmQ4
     }
 
     /// <summary>
-    /// Blocks [<paramref name="b0"/>, <paramref name="b1"/>) (whole groups) of two adjacent weight rows
-    /// (<paramref name="rowBytes"/> apart, <paramref name="nb"/> blocks each) against <paramref name="tokens"/>
-    /// (1..<see cref="MaxTokens"/>) tokens, added to <c>acc[t]</c> (first row) and <c>acc[tokens + t]</c> (second).
-    /// <paramref name="next"/>: the same span of the weights that come next, <see cref="Prefetch"/>ed a group at a time.
+    /// <paramref name="groups"/> groups of 16 blocks of two weight rows (the first at <paramref name="wa0"/>, the second
+    /// <paramref name="rowBytes"/> after it) against <paramref name="tokens"/> (1..<see cref="MaxTokens"/>) tokens'
+    /// transposed groups (the first at <paramref name="xg0"/>, tokens <paramref name="tStride"/> apart), added to
+    /// <c>acc[t]</c> (first row) and <c>acc[tokens + t]</c> (second). <paramref name="next"/>: the same span of the
+    /// weights that come next, <see cref="Prefetch"/>ed a group at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Rows2(byte* w, long rowBytes, int nb, int b0, int b1, byte* x, long xStride, byte* xT,
-        long tStride, int tokens, Vector256<float>* acc, byte* next)
+    private static void Rows2(byte* wa0, long rowBytes, int groups, byte* xg0, long tStride, int tokens,
+        Vector256<float>* acc, byte* next)
     {
-        long sumsOffset = (long)nb * B8, scalesOffset = sumsOffset + nb * sizeof(int);
         Vector512<byte> m = Vector512.Create((byte)0x0f);
         bool gfni = Gfni.V512.IsSupported;
-        for (int i = b0; i < b1; i += GroupBlocks)
+        long span = (long)groups * GroupBytes;
+        for (int k = 0; k < groups; k++)
         {
             // The next two rows' span, swept one after the other at twice this pass's pace (two interleaved streams,
             // one per row, measured 20-35% slower for 2 and 4 tokens).
-            long o = 2L * (i - b0) * B4, span = (long)(b1 - b0) * B4;
-            byte* wa = w + i * B4, wb = wa + rowBytes;
-            Prefetch(o < span ? next + o : next + rowBytes + (o - span), 2 * GroupBlocks * B4);
+            long o = 2L * k * GroupBytes;
+            byte* wa = wa0 + k * GroupBytes, wb = wa + rowBytes;
+            Prefetch(o < span ? next + o : next + rowBytes + (o - span), 2 * GroupBytes);
             (Vector512<byte> qa0, Vector512<byte> qa1, Vector512<byte> qa2, Vector512<byte> qa3) = Quads(wa);
             (Vector512<byte> qb0, Vector512<byte> qb1, Vector512<byte> qb2, Vector512<byte> qb3) = Quads(wb);
             Vector512<byte> la0 = qa0 & m, la1 = qa1 & m, la2 = qa2 & m, la3 = qa3 & m;
@@ -266,14 +319,13 @@ internal static unsafe class GemmQ4
             Vector512<float> dwa = Scales(wa), dwb = Scales(wb);
             for (int t = 0; t < tokens; t++)
             {
-                sbyte* xg = (sbyte*)(xT + t * tStride + i * 32);
-                Vector512<sbyte> x0 = Vector512.Load(xg), x1 = Vector512.Load(xg + 64);
-                Vector512<sbyte> x2 = Vector512.Load(xg + 128), x3 = Vector512.Load(xg + 192);
-                Vector512<sbyte> x4 = Vector512.Load(xg + 256), x5 = Vector512.Load(xg + 320);
-                Vector512<sbyte> x6 = Vector512.Load(xg + 384), x7 = Vector512.Load(xg + 448);
-                byte* xt = x + t * xStride;
-                Vector512<int> offset = Vector512.Load((int*)(xt + sumsOffset) + i) << 3;
-                Vector512<float> dx = Vector512.Load((float*)(xt + scalesOffset) + i);
+                byte* xg = xg0 + t * tStride + k * GroupStride;
+                Vector512<sbyte> x0 = Vector512.Load((sbyte*)xg), x1 = Vector512.Load((sbyte*)xg + 64);
+                Vector512<sbyte> x2 = Vector512.Load((sbyte*)xg + 128), x3 = Vector512.Load((sbyte*)xg + 192);
+                Vector512<sbyte> x4 = Vector512.Load((sbyte*)xg + 256), x5 = Vector512.Load((sbyte*)xg + 320);
+                Vector512<sbyte> x6 = Vector512.Load((sbyte*)xg + 384), x7 = Vector512.Load((sbyte*)xg + 448);
+                Vector512<int> offset = Vector512.Load((int*)(xg + OffsetsAt));
+                Vector512<float> dx = Vector512.Load((float*)(xg + ScalesAt));
                 Vector512<int> sa = Dots(la0, la1, la2, la3, ha0, ha1, ha2, ha3, x0, x1, x2, x3, x4, x5, x6, x7) - offset;
                 Vector512<int> sb = Dots(lb0, lb1, lb2, lb3, hb0, hb1, hb2, hb3, x0, x1, x2, x3, x4, x5, x6, x7) - offset;
                 acc[t] = Accumulate(acc[t], dwa * dx, sa);
@@ -283,19 +335,18 @@ internal static unsafe class GemmQ4
     }
 
     /// <summary>
-    /// Blocks [<paramref name="b0"/>, <paramref name="b1"/>) (whole groups) of one weight row against
-    /// <paramref name="tokens"/> (1..<see cref="MaxTokens"/>) tokens, added to <c>acc[t]</c>.
+    /// <paramref name="groups"/> groups of 16 blocks of one weight row at <paramref name="w0"/> against
+    /// <paramref name="tokens"/> (1..<see cref="MaxTokens"/>) tokens' transposed groups (as for <see cref="Rows2"/>),
+    /// added to <c>acc[t]</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Row(byte* w, int nb, int b0, int b1, byte* x, long xStride, byte* xT, long tStride, int tokens,
-        Vector256<float>* acc)
+    private static void Row(byte* w0, int groups, byte* xg0, long tStride, int tokens, Vector256<float>* acc)
     {
-        long sumsOffset = (long)nb * B8, scalesOffset = sumsOffset + nb * sizeof(int);
         Vector512<byte> m = Vector512.Create((byte)0x0f);
         bool gfni = Gfni.V512.IsSupported;
-        for (int i = b0; i < b1; i += GroupBlocks)
+        for (int k = 0; k < groups; k++)
         {
-            byte* wb = w + i * B4;
+            byte* wb = w0 + k * GroupBytes;
             (Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3) = Quads(wb);
             Vector512<byte> l0 = q0 & m, l1 = q1 & m, l2 = q2 & m, l3 = q3 & m;
             Vector512<byte> h0 = DotQ4.HighNibbles(q0, gfni), h1 = DotQ4.HighNibbles(q1, gfni);
@@ -303,88 +354,13 @@ internal static unsafe class GemmQ4
             Vector512<float> dw = Scales(wb);
             for (int t = 0; t < tokens; t++)
             {
-                sbyte* xg = (sbyte*)(xT + t * tStride + i * 32);
-                byte* xt = x + t * xStride;
+                sbyte* xg = (sbyte*)(xg0 + t * tStride + k * GroupStride);
                 Vector512<int> s = Dots(l0, l1, l2, l3, h0, h1, h2, h3,
                     Vector512.Load(xg), Vector512.Load(xg + 64), Vector512.Load(xg + 128), Vector512.Load(xg + 192),
                     Vector512.Load(xg + 256), Vector512.Load(xg + 320), Vector512.Load(xg + 384), Vector512.Load(xg + 448))
-                    - (Vector512.Load((int*)(xt + sumsOffset) + i) << 3);
-                acc[t] = Accumulate(acc[t], dw * Vector512.Load((float*)(xt + scalesOffset) + i), s);
+                    - Vector512.Load((int*)(xg + OffsetsAt));
+                acc[t] = Accumulate(acc[t], dw * Vector512.Load((float*)(xg + ScalesAt)), s);
             }
-        }
-    }
-
-    /// <summary>
-    /// Ends one weight row for <paramref name="tokens"/> tokens: <c>y[t·ldy]</c> = its dot with token t, from
-    /// <c>acc[t]</c>, the lane sums of its first <paramref name="full"/> blocks. The leftover blocks (fewer than 16) are
-    /// copied into a zeroed group, unpacked once and multiplied against each token's padded transposed group; their
-    /// integer dots are then scaled and added exactly as <see cref="DotQ4.Dot"/> ends a row (8 more lanes, the lane
-    /// sum, then 4 blocks and the last ones one by one), so the result is bit for bit that of single decode.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Finish(byte* w, int nb, int full, byte* x, long xStride, byte* xT, long tStride, int tokens,
-        Vector256<float>* acc, float* y, long ldy)
-    {
-        int left = nb - full;
-        if (left == 0)
-        {
-            for (int t = 0; t < tokens; t++)
-            {
-                y[t * ldy] = Vector256.Sum(acc[t]) + 0f;
-            }
-            return;
-        }
-        byte* wl = stackalloc byte[GroupBlocks * B4];
-        int* dots = stackalloc int[GroupBlocks];
-        new Span<byte>(wl, GroupBlocks * B4).Clear();
-        new ReadOnlySpan<byte>(w + full * B4, left * B4).CopyTo(new Span<byte>(wl, left * B4));
-        (Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3) = Quads(wl);
-        Vector512<byte> m = Vector512.Create((byte)0x0f);
-        bool gfni = Gfni.V512.IsSupported;
-        Vector512<byte> l0 = q0 & m, l1 = q1 & m, l2 = q2 & m, l3 = q3 & m;
-        Vector512<byte> h0 = DotQ4.HighNibbles(q0, gfni), h1 = DotQ4.HighNibbles(q1, gfni);
-        Vector512<byte> h2 = DotQ4.HighNibbles(q2, gfni), h3 = DotQ4.HighNibbles(q3, gfni);
-        // d_w of each leftover block, converted once for all tokens (exactly as Fp16.HalfToSingle would).
-        float* dw = stackalloc float[GroupBlocks];
-        Scales(wl).Store(dw);
-        Vector256<float> dw8 = Vector256.Load(dw);
-        for (int t = 0; t < tokens; t++)
-        {
-            byte* xt = x + t * xStride;
-            int* sums = (int*)(xt + (long)nb * B8) + full;
-            float* dx = (float*)(sums - full + nb) + full;
-            Vector256<float> a = acc[t];
-            sbyte* xg = (sbyte*)(xT + t * tStride + full * 32);
-            Dots(l0, l1, l2, l3, h0, h1, h2, h3,
-                Vector512.Load(xg), Vector512.Load(xg + 64), Vector512.Load(xg + 128), Vector512.Load(xg + 192),
-                Vector512.Load(xg + 256), Vector512.Load(xg + 320), Vector512.Load(xg + 384), Vector512.Load(xg + 448))
-                .Store(dots);
-            int k = 0;
-            if (left >= 8)
-            {
-                Vector256<int> s = Vector256.Load(dots) - (Vector256.Load(sums) << 3);
-                a = Fma.MultiplyAdd(dw8 * Vector256.Load(dx), Avx.ConvertToVector256Single(s), a);
-                k = 8;
-            }
-            float sum = 0f;
-            if (k + 4 <= left)
-            {
-                for (int j = k; j < k + 4; j++)
-                {
-                    sum += (dots[j] - 8 * sums[j]) * (dw[j] * dx[j]);
-                }
-                k += 4;
-            }
-            if (k < left)
-            {
-                float one = 0f;
-                for (; k < left; k++)
-                {
-                    one += (dots[k] - 8 * sums[k]) * (dw[k] * dx[k]);
-                }
-                sum += one;
-            }
-            y[t * ldy] = Vector256.Sum(a) + sum;
         }
     }
 }
