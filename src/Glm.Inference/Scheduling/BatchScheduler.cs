@@ -16,7 +16,8 @@ namespace Glm.Inference.Scheduling;
 /// </summary>
 /// <remarks>
 /// Prefix reuse: a free slot keeps the tokens of its last sequence; a new prompt that starts with them keeps that prefix
-/// and prefills only the rest (reported as <see cref="GenerationUsage.CachedTokens"/>). Each request samples with its
+/// and prefills only the rest (reported as <see cref="GenerationUsage.CachedTokens"/>); a prompt found whole (a retry,
+/// or the same prompt again) has only its last token to compute, which joins the decode step. Each request samples with its
 /// own <see cref="Sampling.Sampler"/>, so a seeded request gives the same tokens alone or batched. Thread safety:
 /// <see cref="Submit"/> and <see cref="Gauges"/> may be called from any thread. Ownership: the model and tokenizer are
 /// not owned and must not be used by anyone else while the scheduler lives; <see cref="Dispose"/> stops the thread and
@@ -219,6 +220,12 @@ public sealed class BatchScheduler : IDisposable
             best.Cache.Truncate(reuse);
             sequence.Slot = best;
             sequence.Prefilled = sequence.Cached = reuse;
+            if (reuse == sequence.Prompt.Length - 1)
+            {
+                // Only the prompt's last token is left: it joins the next decode step instead of a weight pass alone.
+                sequence.Prefilled = sequence.Prompt.Length;
+                sequence.Pending = sequence.Prompt[^1];
+            }
             sequence.AdmittedAt = Stopwatch.GetTimestamp();
             _slotsInUse++;
             _running.Add(sequence);

@@ -60,7 +60,10 @@ internal sealed class ScheduledSequence
     /// <summary>Prompt tokens found in the slot's cache at admission.</summary>
     public int Cached { get; set; }
 
-    /// <summary>The sampled token the next decode step feeds; −1 when none.</summary>
+    /// <summary>
+    /// The token the next decode step feeds: the last sampled one, or the prompt's last when only it was left to compute;
+    /// −1 when none.
+    /// </summary>
     public int Pending { get; set; } = -1;
 
     /// <summary>Stopwatch timestamp of admission, for the retry-after estimate.</summary>

@@ -172,6 +172,26 @@ public sealed class BatchSchedulerTests
     }
 
     [Fact]
+    public async Task A_repeated_prompt_computes_only_its_last_token_within_a_decode_step()
+    {
+        using var files = SchedulingModel.ChatGlm(GgmlType.Q8_0);
+        using var scheduler = new BatchScheduler(files.Open(), files.Tokenizer, files.EosTokenIds, new BatchSchedulerOptions { Slots = 2 });
+        int[] prompt = files.Prompt(6, 11), otherPrompt = files.Prompt(7, 8);
+        Outcome first = await Collect(scheduler.Submit(prompt, Greedy));
+
+        // The same prompt again while another request decodes: its slot holds the whole prompt, so only the last token
+        // is fed, together with the other request's token.
+        Task<Outcome> other = Collect(scheduler.Submit(otherPrompt, Greedy));
+        Outcome again = await Collect(scheduler.Submit(prompt, Greedy));
+
+        Assert.Equal(prompt.Length - 1, again.Usage.CachedTokens);
+        Assert.Equal(prompt.Length, again.Usage.PromptTokens);
+        Assert.Equal(first.Ids, again.Ids);
+        Assert.Equal(Alone(files, prompt, Greedy).Ids, again.Ids);
+        Assert.Equal(Alone(files, otherPrompt, Greedy).Ids, (await other).Ids);
+    }
+
+    [Fact]
     public async Task A_bad_request_fails_alone_and_disposing_ends_the_rest()
     {
         using var files = LongContextModel();
