@@ -93,7 +93,7 @@ public class DotQ4Tests
             return;
         }
         // Activation quants 1, 1, −1, 127 repeated: read as floats, the words after the block scales are NaN, so a
-        // padded last step that let them in would return NaN. The weight row is followed by NaN fp16 scales.
+        // padded last step that let them in would return NaN.
         float[] xf = new float[nb * 32];
         for (int i = 0; i < xf.Length; i++)
         {
@@ -101,17 +101,23 @@ public class DotQ4Tests
         }
         var x = new byte[Gemv.PreparedBytes(GgmlType.Q4_0, nb * 32)];
         Gemv.Prepare(GgmlType.Q4_0, xf, x);
+        // Row 0 is followed by a row of NaN bytes (read in place by Rows when it has 8 blocks or more).
         byte[] row = GemvTests.Weights(GgmlType.Q4_0, 1, nb * 32, nb);
-        var w = new byte[row.Length + 8 * Q4_0.BlockBytes];
+        var w = new byte[2 * row.Length];
         Array.Fill(w, (byte)0xff);
         row.CopyTo(w, 0);
+        var y = new float[2];
         fixed (byte* pw = w)
         fixed (byte* px = x)
+        fixed (float* py = y)
         {
             float r = DotQ8.Q4_0Reference(pw, px, nb);
-            float got = DotQ4.Dot(pw, px, nb);
-            Assert.False(float.IsNaN(got), $"nb={nb}: NaN from past the row");
-            TestUtil.Close(r, got, 32.0 * nb * 127, TestUtil.ReorderTolerance, $"nb={nb}");
+            DotQ4.Rows(pw, row.Length, px, nb, py, 0, 2);
+            foreach (float got in new[] { DotQ4.Dot(pw, px, nb), y[0] })
+            {
+                Assert.False(float.IsNaN(got), $"nb={nb}: NaN from past the row");
+                TestUtil.Close(r, got, 32.0 * nb * 127, TestUtil.ReorderTolerance, $"nb={nb}");
+            }
         }
     }
 

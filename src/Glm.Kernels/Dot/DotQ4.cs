@@ -36,14 +36,14 @@ internal static unsafe class DotQ4
 
     /// <summary>
     /// Bytes appended to a prepared Q8_0 row of <paramref name="nb"/> blocks for Q4_0 weights: whole steps of 8 blocks,
-    /// the last one zero-padded (<see cref="Finish"/> reads it whole).
+    /// the last one zero-padded (the last step reads it whole).
     /// </summary>
     public static int OrderBytes(int nb) => (nb + 7) / 8 * 2 * GroupBytes;
 
     /// <summary>
     /// Writes, for each group of 4 Q8_0 blocks of <paramref name="xq"/>, 64 bytes of quants x[j] and 64 of x[j + 16]
     /// (j = <see cref="Byte"/>(p) of block <see cref="Block"/>(p)) to <paramref name="dst"/>: the order
-    /// <see cref="Dot"/> multiplies the low and high nibbles in. Blocks past <paramref name="nb"/> up to the next
+    /// <see cref="Dot(byte*, byte*, int)"/> multiplies the low and high nibbles in. Blocks past <paramref name="nb"/> up to the next
     /// multiple of 8 are written as zeros (<see cref="OrderBytes"/> in all).
     /// </summary>
     public static void StoreQ4Order(byte* xq, int nb, byte* dst) => StoreQ4Order(xq, nb, dst, Supported);
@@ -121,61 +121,71 @@ internal static unsafe class DotQ4
     {
         for (int r = r0; r < r1; r++)
         {
-            y[r] = Dot(w + r * rowBytes, x, nb);
+            y[r] = Dot(w + r * rowBytes, x, nb, tailInPlace: r + 1 < r1 && nb >= 8);
         }
     }
 
     /// <summary>One row: Σ over <paramref name="nb"/> blocks, <paramref name="x"/> prepared as for <see cref="Rows"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot(byte* w, byte* x, int nb) => Finish(Vector256<float>.Zero, w, x, nb, 0);
+    public static float Dot(byte* w, byte* x, int nb) => Dot(w, x, nb, tailInPlace: false);
 
     /// <summary>
-    /// A row's dot from <paramref name="acc"/>, the lane sums (lane k: blocks ≡ k mod 8) of its blocks before
-    /// <paramref name="i"/> (a multiple of 8), on to block <paramref name="nb"/>: 8 blocks at a time, the last 1..7 as a
-    /// step whose missing blocks add exactly +0 to their lanes, then the lane sum. <see cref="GemmQ4"/> adds its blocks
-    /// in the same order, so that its rows come out bit for bit alike.
+    /// A row's dot: 8 blocks at a time, the last 1..7 as a <see cref="PaddedStep"/> whose missing blocks add exactly +0
+    /// to their lanes, then the lane sum (lane k: blocks ≡ k mod 8). <see cref="GemmQ4"/> adds its blocks in the same
+    /// order, so that its rows come out bit for bit alike. <paramref name="tailInPlace"/>: the 8 blocks' bytes from the
+    /// last step on are readable (another row of at least 8 blocks follows).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Finish(Vector256<float> acc, byte* w, byte* x, int nb, int i)
+    private static float Dot(byte* w, byte* x, int nb, bool tailInPlace)
     {
         int* sums = (int*)(x + nb * B8);
         float* dx = (float*)(sums + nb);
         byte* xo = (byte*)(dx + nb);
+        Vector256<float> acc = Vector256<float>.Zero, all = Vector256<float>.AllBitsSet;
+        int i = 0;
         for (; i + 8 <= nb; i += 8)
         {
             byte* xg = xo + i * 32;
             acc = Step8(acc, w + i * B4, Vector512.Load((sbyte*)xg), Vector512.Load((sbyte*)xg + 64),
                 Vector512.Load((sbyte*)xg + 128), Vector512.Load((sbyte*)xg + 192), Vector256.Load(sums + i) << 3,
-                Vector256.Load(dx + i));
+                Vector256.Load(dx + i), all);
         }
-        return Vector256.Sum(i < nb ? PaddedStep(acc, w + i * B4, xo + i * 32, sums + i, dx + i, nb - i) : acc);
+        return Vector256.Sum(i < nb ? PaddedStep(acc, w + i * B4, xo + i * 32, sums + i, dx + i, nb - i, tailInPlace) : acc);
     }
 
     /// <summary>
-    /// <see cref="Step8"/> over the last <paramref name="left"/> (1..7) blocks of a row at <paramref name="wb"/>: they
-    /// are copied into a zeroed 8-block window (the row may end at the end of the mapped weights), and the block sums
-    /// and scales past them, which belong to the activation's next fields, are masked to zero; the activation quants in
-    /// Q4 order are zero-padded already. A missing block then has d = 0 and dot 0, and adds +0 to its lane.
+    /// <see cref="Step8"/> over the last <paramref name="left"/> (1..7) blocks of a row at <paramref name="wb"/>, read in
+    /// place when <paramref name="inPlace"/>, else copied into an 8-block window (the row may end where the mapped
+    /// weights do). Whatever follows them is cancelled: its activation quants are zero (Q4 order is zero-padded), and
+    /// its block sums and products d = d_w·d_x are masked to zero (so not even a NaN scale there gets in). A missing
+    /// block adds +0 to its lane.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<float> PaddedStep(Vector256<float> acc, byte* wb, byte* xg, int* sums, float* dx, int left)
+    [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit]
+    private static Vector256<float> PaddedStep(Vector256<float> acc, byte* wb, byte* xg, int* sums, float* dx, int left,
+        bool inPlace)
     {
         byte* window = stackalloc byte[8 * B4];
-        new Span<byte>(window, 8 * B4).Clear();
-        new ReadOnlySpan<byte>(wb, left * B4).CopyTo(new Span<byte>(window, left * B4));
+        if (inPlace)
+        {
+            window = wb;
+        }
+        else
+        {
+            new ReadOnlySpan<byte>(wb, left * B4).CopyTo(new Span<byte>(window, left * B4));
+        }
         Vector256<int> live = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(left));
         return Step8(acc, window, Vector512.Load((sbyte*)xg), Vector512.Load((sbyte*)xg + 64),
             Vector512.Load((sbyte*)xg + 128), Vector512.Load((sbyte*)xg + 192), (Vector256.Load(sums) << 3) & live,
-            Vector256.Load(dx) & live.AsSingle());
+            Vector256.Load(dx), live.AsSingle());
     }
 
     /// <summary>
     /// <paramref name="acc"/> + d_w·d_x·(block dot) for 8 blocks at <paramref name="wb"/> (lanes in block order);
-    /// x0..x3: the 256 activation bytes in Q4 order, <paramref name="sums8"/>: 8·Σq_x, <paramref name="dx"/>: d_x.
+    /// x0..x3: the 256 activation bytes in Q4 order, <paramref name="sums8"/>: 8·Σq_x, <paramref name="dx"/>: d_x;
+    /// <paramref name="keep"/>: the lanes whose d_w·d_x count (all bits set), the others become +0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Step8(Vector256<float> acc, byte* wb, Vector512<sbyte> x0, Vector512<sbyte> x1,
-        Vector512<sbyte> x2, Vector512<sbyte> x3, Vector256<int> sums8, Vector256<float> dx)
+        Vector512<sbyte> x2, Vector512<sbyte> x3, Vector256<int> sums8, Vector256<float> dx, Vector256<float> keep)
     {
         // Three loads cover the 144 bytes without reading past them.
         Vector512<byte> w0 = Vector512.Load(wb), w64 = Vector512.Load(wb + 64), w80 = Vector512.Load(wb + 80);
@@ -183,7 +193,7 @@ internal static unsafe class DotQ4
         Vector512<short> pb = Products(Avx512Vbmi.PermuteVar64x8x2(w64, IdxB, w80), x2, x3);
         Vector256<int> negS = NegatedDots8(pa, pb, sums8, AvxVnni.IsSupported);
         Vector256<uint> scaleBits = Avx512Vbmi.PermuteVar64x8x2(w0, IdxScales, w64).AsUInt32().GetLower();
-        Vector256<float> d = HighHalfToSingle(scaleBits) * dx;
+        Vector256<float> d = (HighHalfToSingle(scaleBits) * dx) & keep;
         return Fma.MultiplyAddNegated(d, Avx.ConvertToVector256Single(negS), acc);
     }
 

@@ -16,7 +16,7 @@ namespace Glm.Kernels.Dot;
 /// call, and every lane builds up one block's dot with no horizontal adds or folds per token. Per token and 16 blocks
 /// that is 8 <c>vpmaddubsw</c>, 7 int16 adds (each product ≤ 2·15·128, so 8 of them stay below 2^15), one
 /// <c>vpmaddwd</c>, the −8·Σq_x offset, a convert and two 256-bit FMAs with d_w·d_x into lanes k = block mod 8, in the
-/// order <see cref="DotQ4.Dot"/> adds them. The leftover blocks (nb mod 16) make one more group, copied into a zeroed
+/// order <see cref="DotQ4.Dot(byte*, byte*, int)"/> adds them. The leftover blocks (nb mod 16) make one more group, copied into a zeroed
 /// window and met by zero-padded activations, so their missing blocks add exactly +0, as in <see cref="DotQ4"/>'s
 /// padded last step: a batched decode step gives bit for bit the logits of single decode, and so the same sampled
 /// tokens. Needs <see cref="Supported"/>; nothing allocates; thread-safe for disjoint row ranges.
@@ -117,7 +117,7 @@ internal static unsafe class GemmQ4
     /// <see cref="Gemm.RowBlock"/>, two at a time (each activation vector loaded once for both), over column chunks of
     /// at most <see cref="ChunkBytes"/> of activations (for a 2048×6848 matrix the 8 tokens' quants outgrow L1). Each
     /// row's lane sums carry over from chunk to chunk and on to the leftover group, so its blocks are still added in
-    /// <see cref="DotQ4.Dot"/>'s order. More than <see cref="MaxTokens"/> tokens are split into near-equal passes.
+    /// <see cref="DotQ4.Dot(byte*, byte*, int)"/>'s order. More than <see cref="MaxTokens"/> tokens are split into near-equal passes.
     /// </summary>
     public static void Rows(byte* w, long rowBytes, int nb, byte* xT, long tStride, int tokens, float* y, long ldy,
         int r0, int r1)
@@ -278,7 +278,7 @@ internal static unsafe class GemmQ4
 
     /// <summary>
     /// <paramref name="acc"/> + d·s for 16 blocks (d = d_w·d_x, s their integer dots), as two FMAs of 8 lanes: blocks
-    /// 0..7, then 8..15, the order <see cref="DotQ4.Dot"/> accumulates in.
+    /// 0..7, then 8..15, the order <see cref="DotQ4.Dot(byte*, byte*, int)"/> accumulates in.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Accumulate(Vector256<float> acc, Vector512<float> d, Vector512<int> s)
