@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-using Glm.Kernels.Ops;
 using Glm.Kernels.Threading;
 
 namespace Glm.Inference.Layers;
@@ -8,18 +6,17 @@ namespace Glm.Inference.Layers;
 /// Causal grouped-query attention over a <see cref="KvCache"/> layer (glm-spec §2.3, §2.8), optionally with a
 /// bidirectional prefix (the original GLM's Part A, §1.1): for token t at position
 /// p = start + t and query head h, <c>ctx[t][h] = softmax_j(q·K[j][g]/√D) · V[j][g]</c> over j ≤ p, with KV group
-/// g = h / (H/Hkv). The softmax runs over blocks of keys with a running maximum (as flash attention does), so no
-/// buffer grows with the context. Rows (t, h) are split across a <see cref="WorkerPool"/>. Create once per model;
+/// g = h / (H/Hkv). The query heads of a KV group are attended in one pass over the keys (<see cref="GroupAttention"/>),
+/// with the softmax over blocks of keys and a running maximum (as flash attention does), so no buffer grows with the
+/// context. Items (t, g, part of g's heads) are split across a <see cref="WorkerPool"/>. Create once per model;
 /// <see cref="Run"/> allocates nothing. Not thread-safe.
 /// </summary>
 internal sealed class CausalAttention : IRowJob
 {
-    private const int Block = 256;
-
     private readonly int _heads, _kvHeads, _headDim;
     private readonly float _scale;
     private float[] _qkv = [], _keys = [], _values = [], _ctx = [];
-    private int _qkvStride, _start, _prefix;
+    private int _qkvStride, _start, _prefix, _headsPerItem, _parts;
 
     public CausalAttention(int heads, int kvHeads, int headDim)
     {
@@ -45,56 +42,27 @@ internal sealed class CausalAttention : IRowJob
         _values = values;
         _start = start;
         _ctx = ctx;
-        pool.Run(this, tokens * _heads, 1);
-    }
-
-    public void Execute(int startRow, int endRow)
-    {
-        int d = _headDim, kvRow = _kvHeads * d, group = _heads / _kvHeads;
-        Span<float> block = stackalloc float[Block];
-        for (int i = startRow; i < endRow; i++)
-        {
-            int t = i / _heads, h = i % _heads, g = h / group, n = Math.Max(_start + t + 1, _prefix);
-            ReadOnlySpan<float> q = _qkv.AsSpan(t * _qkvStride + h * d, d);
-            Span<float> output = _ctx.AsSpan(t * _heads * d + h * d, d);
-            AttendHead(q, _keys, _values, n, kvRow, g * d, _scale, block, output);
-        }
+        int group = _heads / _kvHeads;
+        _headsPerItem = GroupAttention.HeadsPerItem(tokens * _kvHeads, group, pool.ThreadCount);
+        _parts = (group + _headsPerItem - 1) / _headsPerItem;
+        pool.Run(this, tokens * _kvHeads * _parts, 1);
     }
 
     /// <summary>
-    /// One query head over the first <paramref name="n"/> cached positions, by online softmax in blocks of
-    /// <c>block.Length</c>: output[D] = softmax(q·K·scale)·V, where position j's key and value are the D floats at
-    /// <c>j * kvRow + offset</c> of <paramref name="keys"/> and <paramref name="values"/>. Allocates nothing.
+    /// Item i is token t, KV group g and part p of g's heads: query heads g·group + p·headsPerItem onward, at most
+    /// headsPerItem of them, attended in one pass over the cache by <see cref="GroupAttention.Attend"/>.
     /// </summary>
-    internal static void AttendHead(ReadOnlySpan<float> q, float[] keys, float[] values, int n, int kvRow, int offset,
-        float scale, Span<float> block, Span<float> output)
+    public void Execute(int startRow, int endRow)
     {
-        int d = q.Length;
-        output.Clear();
-        float max = float.NegativeInfinity, sum = 0;
-        for (int j0 = 0; j0 < n; j0 += block.Length)
+        int d = _headDim, kvRow = _kvHeads * d, group = _heads / _kvHeads;
+        for (int i = startRow; i < endRow; i++)
         {
-            Span<float> s = block[..Math.Min(block.Length, n - j0)];
-            for (int k = 0; k < s.Length; k++)
-            {
-                s[k] = TensorPrimitives.Dot(q, keys.AsSpan((j0 + k) * kvRow + offset, d)) * scale;
-            }
-            float newMax = MathF.Max(max, TensorPrimitives.Max(s));
-            if (newMax > max && sum > 0)
-            {
-                float rescale = MathF.Exp(max - newMax);
-                Elementwise.Scale(output, rescale, output);
-                sum *= rescale;
-            }
-            max = newMax;
-            TensorPrimitives.Subtract(s, max, s);
-            TensorPrimitives.Exp(s, s);
-            sum += TensorPrimitives.Sum(s);
-            for (int k = 0; k < s.Length; k++)
-            {
-                Elementwise.AddScaled(values.AsSpan((j0 + k) * kvRow + offset, d), s[k], output);
-            }
+            int t = i / (_kvHeads * _parts), g = i / _parts % _kvHeads, first = i % _parts * _headsPerItem;
+            int count = Math.Min(_headsPerItem, group - first), h = g * group + first;
+            int n = Math.Max(_start + t + 1, _prefix);
+            ReadOnlySpan<float> q = _qkv.AsSpan(t * _qkvStride + h * d, count * d);
+            Span<float> output = _ctx.AsSpan(t * _heads * d + h * d, count * d);
+            GroupAttention.Attend(q, count, _keys, _values, n, kvRow, g * d, _scale, output);
         }
-        Elementwise.Scale(output, 1f / sum, output);
     }
 }

@@ -7,14 +7,13 @@ namespace Glm.Inference.Models;
 /// Causal grouped-query attention for a batched decode step: row b is the newest token of its own sequence, whose keys
 /// and values (already appended) sit in <c>caches[b]</c> at positions 0 .. Length. For query head h,
 /// <c>ctx[b][h] = softmax_j(q·K[j][g]/√D) · V[j][g]</c> over j ≤ Length with g = h / (H/Hkv), in blocks of keys with a
-/// running maximum (as <see cref="Layers.CausalAttention"/> does). Rows (b, h) are split across a
-/// <see cref="WorkerPool"/>, in chunks big enough that a tiny step runs on the calling thread alone. Create once per
-/// model; <see cref="Run"/> allocates nothing. Not thread-safe.
+/// running maximum, with the heads of a KV group in one pass (<see cref="GroupAttention"/>, as
+/// <see cref="Layers.CausalAttention"/> does, so each head gets the same bits as in single decode). Items (b, g, part
+/// of g's heads) are split across a <see cref="WorkerPool"/>, in chunks big enough that a tiny step runs on the calling
+/// thread alone. Create once per model; <see cref="Run"/> allocates nothing. Not thread-safe.
 /// </summary>
 internal sealed class BatchAttention : IRowJob
 {
-    private const int Block = 256;
-
     /// <summary>Multiply-adds worth handing to another thread: below this a chunk runs inline (a wake-up costs more).</summary>
     private const long MinChunkWork = 32 * 1024;
 
@@ -22,7 +21,7 @@ internal sealed class BatchAttention : IRowJob
     private readonly float _scale;
     private readonly KvCache[] _caches;
     private float[] _q = [], _ctx = [];
-    private int _qStride, _layer;
+    private int _qStride, _layer, _headsPerItem, _parts;
 
     public BatchAttention(int heads, int kvHeads, int headDim, int maxRows)
     {
@@ -48,9 +47,12 @@ internal sealed class BatchAttention : IRowJob
         long keys = 0;
         foreach (KvCache cache in caches) keys += cache.Length + 1;
         long work = keys * _heads * _headDim * 2;
-        int rows = caches.Length * _heads;
-        int minChunk = (int)Math.Clamp(MinChunkWork * rows / Math.Max(1, work), 1, rows);
-        pool.Run(this, rows, minChunk);
+        int group = _heads / _kvHeads;
+        _headsPerItem = GroupAttention.HeadsPerItem(caches.Length * _kvHeads, group, pool.ThreadCount);
+        _parts = (group + _headsPerItem - 1) / _headsPerItem;
+        int items = caches.Length * _kvHeads * _parts;
+        int minChunk = (int)Math.Clamp(MinChunkWork * items / Math.Max(1, work), 1, items);
+        pool.Run(this, items, minChunk);
         _caches.AsSpan(0, caches.Length).Clear();
     }
 
@@ -99,19 +101,22 @@ internal sealed class BatchAttention : IRowJob
         }
     }
 
+    /// <summary>
+    /// Item i is sequence b, KV group g and part p of g's heads: query heads g·group + p·headsPerItem onward, at most
+    /// headsPerItem of them, attended by <see cref="GroupAttention.Attend"/> exactly as single decode attends them.
+    /// </summary>
     public void Execute(int startRow, int endRow)
     {
         int d = _headDim, kvRow = _kvHeads * d, group = _heads / _kvHeads;
-        Span<float> block = stackalloc float[Block];
         for (int i = startRow; i < endRow; i++)
         {
-            int b = i / _heads, h = i % _heads, g = h / group;
+            int b = i / (_kvHeads * _parts), g = i / _parts % _kvHeads, first = i % _parts * _headsPerItem;
+            int count = Math.Min(_headsPerItem, group - first), h = g * group + first;
             KvCache cache = _caches[b];
-            float[] keys = cache.Keys[_layer], values = cache.Values[_layer];
-            int n = cache.Length + 1;
-            ReadOnlySpan<float> q = _q.AsSpan(b * _qStride + h * d, d);
-            Span<float> output = _ctx.AsSpan((b * _heads + h) * d, d);
-            CausalAttention.AttendHead(q, keys, values, n, kvRow, g * d, _scale, block, output);
+            ReadOnlySpan<float> q = _q.AsSpan(b * _qStride + h * d, count * d);
+            Span<float> output = _ctx.AsSpan((b * _heads + h) * d, count * d);
+            GroupAttention.Attend(q, count, cache.Keys[_layer], cache.Values[_layer], cache.Length + 1, kvRow, g * d,
+                _scale, output);
         }
     }
 }
