@@ -86,6 +86,8 @@ public class DotQ4Tests
     [Theory]
     [InlineData(3)]
     [InlineData(13)]
+    [InlineData(21)]
+    [InlineData(29)]
     public unsafe void Dot_LastBlocks_IgnoreWhatFollowsTheRow(int nb)
     {
         if (!DotQ4.Supported)
