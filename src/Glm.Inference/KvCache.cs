@@ -41,6 +41,28 @@ public sealed class KvCache
     /// <summary>Forgets every cached token (the buffers are kept).</summary>
     public void Clear() => Length = 0;
 
+    /// <summary>
+    /// Replaces this cache's tokens with the first <paramref name="length"/> tokens of <paramref name="source"/> (a cache
+    /// of the same shape): a prompt prefix another sequence computed is copied rather than computed again.
+    /// </summary>
+    public void CopyPrefix(KvCache source, int length)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Layers != Layers || source.RowSize != RowSize)
+        {
+            throw new ArgumentException("The source cache has another shape.", nameof(source));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Math.Min(source.Length, Capacity));
+        long floats = (long)length * RowSize;
+        for (int l = 0; l < Layers; l++)
+        {
+            Array.Copy(source.Keys[l], Keys[l], floats);
+            Array.Copy(source.Values[l], Values[l], floats);
+        }
+        Length = length;
+    }
+
     /// <summary>Keeps only the first <paramref name="length"/> tokens (e.g. a shared prompt prefix).</summary>
     public void Truncate(int length)
     {

@@ -16,8 +16,9 @@ namespace Glm.Inference.Scheduling;
 /// </summary>
 /// <remarks>
 /// Prefix reuse: a free slot keeps the tokens of its last sequence; a new prompt that starts with them keeps that prefix
-/// and prefills only the rest (reported as <see cref="GenerationUsage.CachedTokens"/>); a prompt found whole (a retry,
-/// or the same prompt again) has only its last token to compute, which joins the decode step. Each request samples with its
+/// and prefills only the rest (reported as <see cref="GenerationUsage.CachedTokens"/>). A longer prefix found in another
+/// slot, running or free, is copied into the new one. A prompt found whole (a retry, or the same prompt again) has only
+/// its last token to compute, which joins the decode step. Each request samples with its
 /// own <see cref="Sampling.Sampler"/>, so a seeded request gives the same tokens alone or batched. Thread safety:
 /// <see cref="Submit"/> and <see cref="Gauges"/> may be called from any thread. Ownership: the model and tokenizer are
 /// not owned and must not be used by anyone else while the scheduler lives; <see cref="Dispose"/> stops the thread and
@@ -25,6 +26,12 @@ namespace Glm.Inference.Scheduling;
 /// </remarks>
 public sealed class BatchScheduler : IDisposable
 {
+    /// <summary>
+    /// Fewest tokens of a prefix worth copying from another slot (the block size of vLLM's prefix cache): shorter ones,
+    /// such as the first tokens every chat prompt shares, are computed.
+    /// </summary>
+    private const int CopyBlock = 16;
+
     private readonly IDecoderModel _model;
     private readonly IGlmTokenizer _tokenizer;
     private readonly BatchSchedulerOptions _options;
@@ -197,7 +204,10 @@ public sealed class BatchScheduler : IDisposable
         }
     }
 
-    /// <summary>Moves queued requests into free slots, each into the slot whose cache shares the longest prefix with it.</summary>
+    /// <summary>
+    /// Moves queued requests into free slots, each into the free slot whose cache shares the longest prefix with it, and
+    /// copies in a longer prefix from any other slot.
+    /// </summary>
     private void Admit()
     {
         while (_queue.Count > 0 && _slotsInUse < _slots.Length)
@@ -214,10 +224,32 @@ public sealed class BatchScheduler : IDisposable
                     (best, bestCommon) = (slot, common);
                 }
             }
+            // A longer prefix held by another slot, running or free (a shared system prompt, the same prompt sent by
+            // several clients), is copied over: a memory copy of its keys and values instead of computing them again.
+            KvSlot? donor = null;
+            int donorCommon = bestCommon;
+            foreach (KvSlot slot in _slots)
+            {
+                int common = slot == best ? -1 : slot.CommonPrefix(sequence.Prompt);
+                if (common > donorCommon)
+                {
+                    (donor, donorCommon) = (slot, common);
+                }
+            }
             // At least one prompt token is computed, for the logits of the first generated token.
             int reuse = Math.Min(bestCommon, sequence.Prompt.Length - 1);
+            int copy = Math.Min(donorCommon, sequence.Prompt.Length - 1);
             best!.Busy = true;
-            best.Cache.Truncate(reuse);
+            if (donor is not null && copy >= CopyBlock)
+            {
+                best.Cache.CopyPrefix(donor.Cache, copy);
+                donor.Tokens.AsSpan(0, copy).CopyTo(best.Tokens);
+                reuse = copy;
+            }
+            else
+            {
+                best.Cache.Truncate(reuse);
+            }
             sequence.Slot = best;
             sequence.Prefilled = sequence.Cached = reuse;
             if (reuse == sequence.Prompt.Length - 1)

@@ -192,6 +192,26 @@ public sealed class BatchSchedulerTests
     }
 
     [Fact]
+    public async Task A_prompt_sharing_a_running_requests_prefix_copies_it_from_that_slot()
+    {
+        using var files = LongContextModel();
+        using var scheduler = new BatchScheduler(files.Open(), files.Tokenizer, files.EosTokenIds, new BatchSchedulerOptions { Slots = 2 });
+        using var cancel = new CancellationTokenSource();
+        int[] shared = files.Prompt(8, 20), prompt = [.. shared, .. files.Prompt(9, 5)];
+        int read = 0;
+        Task<Outcome> running = Collect(scheduler.Submit(shared, Endless, cancel.Token), n => read = n);
+        await WaitFor(() => read >= 2);
+
+        // The other slot is empty: the shared prompt's keys and values come from the running request's slot.
+        Outcome copied = await Collect(scheduler.Submit(prompt, Greedy));
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+
+        Assert.Equal(shared.Length, copied.Usage.CachedTokens);
+        Assert.Equal(Alone(files, prompt, Greedy).Ids, copied.Ids);
+    }
+
+    [Fact]
     public async Task A_bad_request_fails_alone_and_disposing_ends_the_rest()
     {
         using var files = LongContextModel();
