@@ -96,7 +96,7 @@ internal static class BenchServeCommand
     {
         var s = new StringBuilder();
         var plan = results[0].Level.Plan;
-        s.AppendLine(Inv($"{plan.Model}: {plan.RequestsPerClient} streaming requests per client, max_tokens {plan.MaxTokens}, {plan.DisconnectFraction:P0} of clients hang up after {plan.AbandonAfter} tokens"));
+        s.AppendLine(Inv($"{plan.Model}: {plan.RequestsPerClient} streaming requests per client (each its own prompt), max_tokens {plan.MaxTokens}, {plan.DisconnectFraction:P0} of clients hang up after {plan.AbandonAfter} tokens"));
         s.AppendLine(Inv($"{"clients",7} {"requests",8} {"abandoned",9} {"tokens",7} {"tok/s",8} {"req/s",7} {"ttft p50",9} {"ttft p99",9}  errors / billing"));
         foreach (var (level, audit) in results)
         {

@@ -15,6 +15,12 @@ internal sealed record LoadPlan(string Model, int Clients, int RequestsPerClient
 {
     public const string Prompt = "Tell me a story about the quick brown fox and the lazy dog.";
 
+    /// <summary>
+    /// The prompt of request <paramref name="n"/> of <paramref name="client"/>: <see cref="Prompt"/>, then a request of
+    /// its own, so a server may reuse the shared part but computes the rest for every request.
+    /// </summary>
+    public string PromptFor(int client, int n) => $"{Prompt} Make it story number {client * RequestsPerClient + n + 1}.";
+
     public int Disconnecting => (int)Math.Round(Clients * DisconnectFraction, MidpointRounding.AwayFromZero);
 
     public int AbandonAfter => Math.Max(1, MaxTokens / 4);
@@ -74,20 +80,22 @@ internal static class ServeLoad
         {
             var done = new List<LoadRequest>();
             for (int n = 0; n < plan.RequestsPerClient; n++)
-                done.Add(await SendAsync(http, plan, $"{runId}-{c}-{n}", hangUp: c < plan.Disconnecting, cancellationToken));
+                done.Add(await SendAsync(http, plan, $"{runId}-{c}-{n}", plan.PromptFor(c, n), hangUp: c < plan.Disconnecting,
+                    cancellationToken));
             return done;
         }).ToList();
         var requests = (await Task.WhenAll(clients)).SelectMany(r => r).ToList();
         return new LoadLevel(plan, requests, clock.Elapsed);
     }
 
-    private static async Task<LoadRequest> SendAsync(HttpClient http, LoadPlan plan, string id, bool hangUp, CancellationToken cancellationToken)
+    private static async Task<LoadRequest> SendAsync(HttpClient http, LoadPlan plan, string id, string prompt, bool hangUp,
+        CancellationToken cancellationToken)
     {
         var body = new JsonObject
         {
             ["model"] = plan.Model, ["stream"] = true, ["stream_options"] = new JsonObject { ["include_usage"] = true },
             ["max_tokens"] = plan.MaxTokens, ["request_id"] = id,
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = LoadPlan.Prompt }),
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = prompt }),
         };
         var clock = Stopwatch.StartNew();
         bool admitted = false;
