@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Glm.Core;
@@ -41,9 +40,7 @@ internal static class BenchServeCommand
             if (perClient < 1 || tokens < 1 || fraction is < 0 or > 1)
                 throw new GlmException("--requests and --max-tokens must be at least 1, --disconnect-fraction in [0, 1]");
             string? apiKey = parse.GetValue(key);
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!), Timeout = TimeSpan.FromMinutes(10) };
-            if (apiKey is not null)
-                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+            using var http = ServeLoad.CreateClient(new Uri(parse.GetValue(url)!), apiKey);
 
             IPlatformStore? store = apiKey is null ? null : await PlatformStores.OpenAsync(parse.GetValue(platform.Db), cancel);
             try

@@ -13,7 +13,7 @@ public sealed class BenchServeTests(MeteredServer server) : IClassFixture<Metere
     public async Task Concurrent_streams_with_hang_ups_are_each_billed_exactly_once()
     {
         var (tenant, key) = await server.NewTenantAsync(balance: 10m);
-        using var http = server.Http(key.OpenAiKey);
+        using var http = ServeLoad.CreateClient(server.BaseAddress, key.OpenAiKey);
         var plan = new LoadPlan("glm-4", Clients: 8, RequestsPerClient: 2, MaxTokens: 16, DisconnectFraction: 0.25);
         var from = DateTimeOffset.UtcNow;
 
