@@ -32,8 +32,8 @@ public class GemmQuantTests
 
     /// <summary>
     /// Prepared rows (<see cref="Gemv.PreparedBytes"/> apart) and their transposed quants (T × TransposedBytes);
-    /// <paramref name="quant"/>(t, i), when given, replaces quant i of token t and every block scale becomes 1 (sums and
-    /// Q4 order recomputed).
+    /// <paramref name="quant"/>(t, i), when given, replaces quant i of token t and every block scale becomes 1 (sums, Q4
+    /// order and Q8_0 tail recomputed).
     /// </summary>
     private static unsafe (byte[] X, byte[] XT) Prepare(GgmlType type, float[] x, int tokens, int cols,
         Func<int, int, sbyte>? quant)
@@ -60,9 +60,14 @@ public class GemmQuantTests
                     row[i / 32 * Q8_0.BlockBytes + 2 + i % 32] = (byte)quant(t, i);
                 }
                 DotQ8.StoreBlockSums(row, nb);
+                byte* after = row + nb * (Q8_0.BlockBytes + sizeof(int) + sizeof(float));
                 if (type == GgmlType.Q4_0)
                 {
-                    DotQ4.StoreQ4Order(row, nb, row + nb * (Q8_0.BlockBytes + sizeof(int) + sizeof(float)));
+                    DotQ4.StoreQ4Order(row, nb, after);
+                }
+                else
+                {
+                    DotQ8.StoreTail(row, nb, after);
                 }
             }
             for (int t = 0; t < tokens; t++)
@@ -112,15 +117,11 @@ public class GemmQuantTests
                             ? DotQ8.Q4_0Reference(pw + r * rowBytes, px + t * prep, nb)
                             : DotQ8.Q8_0Reference(pw + r * rowBytes, px + t * prep, nb);
                         TestUtil.Close(expected, got, scale, TestUtil.ReorderTolerance, $"{type} {what} {variant}: T={tokens} t={t} r={r}");
-                        if (quant is null)
-                        {
-                            // Bit for bit the gemv dot of single decode on the matching path (whose 256-bit Q8_0 tail
-                            // is not exact for −128·−128, so not with the extreme quants).
-                            SimdPath path = type == GgmlType.Q4_0 || variant ? SimdPath.V512 : SimdPath.V256;
-                            float gemv = Gemv.DotRow(type, pw + r * rowBytes, cols, px + t * prep, path);
-                            Assert.True(BitConverter.SingleToInt32Bits(gemv) == BitConverter.SingleToInt32Bits(got),
-                                $"{type} {what} {variant}: T={tokens} t={t} r={r}: {got} is not the gemv's {gemv}");
-                        }
+                        // Bit for bit the gemv dot of single decode on the matching path, extreme quants included.
+                        SimdPath path = type == GgmlType.Q4_0 || variant ? SimdPath.V512 : SimdPath.V256;
+                        float gemv = Gemv.DotRow(type, pw + r * rowBytes, cols, px + t * prep, path);
+                        Assert.True(BitConverter.SingleToInt32Bits(gemv) == BitConverter.SingleToInt32Bits(got),
+                            $"{type} {what} {variant}: T={tokens} t={t} r={r}: {got} is not the gemv's {gemv}");
                     }
                 }
             }

@@ -164,12 +164,84 @@ internal static unsafe class DotQ8
 
     /// <summary>
     /// Q8_0 on 256 bits: eight blocks per step, their scales converted together and their int32 sums reduced with
-    /// horizontal adds, so the per-block float work is one lane of one FMA.
+    /// horizontal adds, so the per-block float work is one lane of one FMA. The last 1..7 blocks make one more step
+    /// (<see cref="Q8_0PaddedStep"/>) whose missing blocks add exactly +0 to their lanes, then the lane sum:
+    /// <see cref="GemmQ8"/> adds its blocks in the same order, so that its rows come out bit for bit alike.
     /// </summary>
-    private static float Q8_0Avx2(byte* w, byte* x, int nb, bool vbmi)
+    private static float Q8_0Avx2(byte* w, byte* x, int nb, bool vbmi, bool tailInPlace = false)
     {
         int* sums = (int*)(x + nb * B8);
-        return Q8_0Avx2(w, x, nb, sums, (float*)(sums + nb), vbmi);
+        float* dx = (float*)(sums + nb);
+        Vector256<float> acc = Q8_0Steps(w, x, nb, sums, dx, vbmi, out int i);
+        if (i < nb)
+        {
+            acc = Q8_0PaddedStep(acc, w + i * B8, (byte*)(dx + nb), sums + i, dx + i, nb - i, vbmi, tailInPlace);
+        }
+        return Vector256.Sum(acc);
+    }
+
+    /// <summary>
+    /// <c>y[r] = dot(W row r, x)</c> for Q8_0 rows r in [<paramref name="r0"/>, <paramref name="r1"/>) on a SIMD
+    /// <paramref name="path"/>: as <see cref="Q8_0Dot"/> row by row, the last blocks of a row followed by another read
+    /// in place.
+    /// </summary>
+    public static void Q8_0Rows(byte* w, long rowBytes, byte* x, int nb, float* y, int r0, int r1, SimdPath path)
+    {
+        bool avx2 = path == SimdPath.V256 || PreferVnni256, vbmi = path == SimdPath.V512 && Vbmi;
+        for (int r = r0; r < r1; r++)
+        {
+            y[r] = avx2
+                ? Q8_0Avx2(w + r * rowBytes, x, nb, vbmi, tailInPlace: r + 1 < r1 && nb >= 8)
+                : Q8_0Avx512(w + r * rowBytes, x, nb);
+        }
+    }
+
+    /// <summary>
+    /// Bytes a prepared row for Q8_0 weights ends with (<see cref="StoreTail"/>): its last nb mod 8 blocks again,
+    /// zero-padded to 8; none when nb is a multiple of 8.
+    /// </summary>
+    public static int TailBytes(int nb) => nb % 8 == 0 ? 0 : 8 * B8;
+
+    /// <summary>Writes the last nb mod 8 Q8_0 blocks of <paramref name="xq"/>, then zero blocks up to 8, to <paramref name="dst"/>.</summary>
+    internal static void StoreTail(byte* xq, int nb, byte* dst)
+    {
+        int left = nb % 8;
+        if (left > 0)
+        {
+            var window = new Span<byte>(dst, 8 * B8);
+            window.Clear();
+            new ReadOnlySpan<byte>(xq + (nb - left) * B8, left * B8).CopyTo(window);
+        }
+    }
+
+    /// <summary>
+    /// The last <paramref name="left"/> (1..7) Q8_0 weight blocks at <paramref name="wb"/>, read in place when
+    /// <paramref name="inPlace"/> (another row of at least 8 blocks follows), else copied into a window (the row may
+    /// end where the mapped weights do), against the activation's zero-padded tail <paramref name="xTail"/>
+    /// (<see cref="StoreTail"/>): the missing blocks' integer dots, and their d = d_w·d_x, are masked to zero (the
+    /// bytes past the row and past the prepared sums and scales are not theirs), so each adds +0 to its lane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit]
+    private static Vector256<float> Q8_0PaddedStep(Vector256<float> acc, byte* wb, byte* xTail, int* sums, float* dx,
+        int left, bool vbmi, bool inPlace)
+    {
+        byte* window = stackalloc byte[8 * B8];
+        if (inPlace)
+        {
+            window = wb;
+        }
+        else
+        {
+            new ReadOnlySpan<byte>(wb, left * B8).CopyTo(new Span<byte>(window, left * B8));
+        }
+        Vector256<int> live = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(left));
+        Vector256<int> s = Reduce8(
+            Q8Block(LoadW(window, 0), LoadX(xTail, 0)), Q8Block(LoadW(window, 1), LoadX(xTail, 1)),
+            Q8Block(LoadW(window, 2), LoadX(xTail, 2)), Q8Block(LoadW(window, 3), LoadX(xTail, 3)),
+            Q8Block(LoadW(window, 4), LoadX(xTail, 4)), Q8Block(LoadW(window, 5), LoadX(xTail, 5)),
+            Q8Block(LoadW(window, 6), LoadX(xTail, 6)), Q8Block(LoadW(window, 7), LoadX(xTail, 7))) - Q8Offset(sums);
+        Vector256<float> d = Scales8(window, B8, dx, vbmi) & live.AsSingle();
+        return Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(s & live), acc);
     }
 
     /// <summary>
@@ -188,12 +260,16 @@ internal static unsafe class DotQ8
     internal static Vector256<int> Q8Offset(int* sums) =>
         PreferVnni256 ? Vector256.Load(sums) << 7 : Vector256<int>.Zero;
 
-    private static float Q8_0Avx2(byte* w, byte* x, int nb, int* sums, float* dx, bool vbmi)
+    /// <summary>
+    /// The lane sums (lane k: blocks ≡ k mod 8) of a row's whole steps of 8 blocks; <paramref name="i"/>: the first
+    /// block left.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q8_0Steps(byte* w, byte* x, int nb, int* sums, float* dx, bool vbmi, out int i)
     {
         const int bw = B8;
         Vector256<float> acc = Vector256<float>.Zero;
-        int i = 0;
-        for (; i + 8 <= nb; i += 8)
+        for (i = 0; i + 8 <= nb; i += 8)
         {
             byte* wb = w + i * bw, xb = x + i * B8;
             Vector256<int> s = Reduce8(
@@ -203,10 +279,15 @@ internal static unsafe class DotQ8
                 Q8Block(LoadW(wb, 6), LoadX(xb, 6)), Q8Block(LoadW(wb, 7), LoadX(xb, 7))) - Q8Offset(sums + i);
             acc = Fma.MultiplyAdd(Scales8(wb, bw, dx + i, vbmi), Avx.ConvertToVector256Single(s), acc);
         }
-        float sum = Vector256.Sum(acc);
-        for (; i < nb; i++)
+        return acc;
+    }
+
+    /// <summary><paramref name="sum"/> plus blocks [0, <paramref name="nb"/>) one at a time (sign-trick product, horizontal sum).</summary>
+    private static float Q8_0BlockTail(float sum, byte* w, byte* x, int nb)
+    {
+        for (int i = 0; i < nb; i++)
         {
-            byte* wb = w + i * bw, xb = x + i * B8;
+            byte* wb = w + i * B8, xb = x + i * B8;
             sum += Vector256.Sum(MulSum(LoadW(wb, 0), LoadX(xb, 0))) * Scale(wb, xb);
         }
         return sum;
@@ -313,8 +394,7 @@ internal static unsafe class DotQ8
                                        p45.GetLower(), p45.GetUpper(), p67.GetLower(), p67.GetUpper());
             acc = Fma.MultiplyAdd(Scales8(wb, bw, dx + i, vbmi), Avx.ConvertToVector256Single(s), acc);
         }
-        float sum = Vector256.Sum(acc);
-        return i < nb ? sum + Q8_0Avx2(w + i * bw, x + i * B8, nb - i, (int*)(x + nb * B8) + i, dx + i, vbmi) : sum;
+        return Q8_0BlockTail(Vector256.Sum(acc), w + i * bw, x + i * B8, nb - i);
     }
 
     /// <summary>Q4_0 on 512 bits: two blocks of unsigned nibbles per <c>vpmaddubsw</c>, offset as in <c>Q4_0Avx2</c>.</summary>

@@ -29,12 +29,12 @@ internal static unsafe class Gemm
     public const int ColumnBlock = 1024;
 
     /// <summary>
-    /// Bytes of one token's <see cref="Transpose"/>d activation: 256 per full group of 8 Q8_0 blocks for Q8_0 weights,
+    /// Bytes of one token's <see cref="Transpose"/>d activation: 256 per group of 8 Q8_0 blocks (the last one padded) for Q8_0 weights,
     /// <see cref="GemmQ4.TransposedBytes"/> (enough for the 8-block layout too) for Q4_0, 0 otherwise.
     /// </summary>
     public static int TransposedBytes(GgmlType type, int cols) => type switch
     {
-        GgmlType.Q8_0 => cols / 256 * 256,
+        GgmlType.Q8_0 => (cols / 32 + 7) / 8 * 256,
         GgmlType.Q4_0 => GemmQ4.TransposedBytes(cols / 32),
         _ => 0,
     };
@@ -74,20 +74,22 @@ internal static unsafe class Gemm
     /// j (values 4j..4j+3) of the block in lane L lands at word 8j + L: the 1×4 kernels then multiply word j of 8 blocks
     /// in one instruction and accumulate each block's dot in its own lane, with no horizontal reduction. For Q8_0
     /// weights lane L holds block L; for Q4_0 block <see cref="Q4Block"/>(L), the order their cheaper in-lane unpacking
-    /// yields. Leftover blocks (nb mod 8) are not copied.
+    /// yields. Leftover blocks (nb mod 8) make a last group whose missing lanes are zero (<see cref="GemmQ8"/> reads it;
+    /// the 1×4 kernels read whole groups only).
     /// </summary>
     private static void Transpose8(GgmlType weightType, byte* prepared, int nb, byte* dst)
     {
         bool q4 = weightType == GgmlType.Q4_0;
-        for (int g = 0; g + 8 <= nb; g += 8)
+        for (int g = 0; g < nb; g += 8)
         {
             int* d = (int*)(dst + g * 32);
             for (int lane = 0; lane < 8; lane++)
             {
-                byte* q = prepared + (g + (q4 ? Q4Block(lane) : lane)) * Q8_0.BlockBytes + 2;
+                int block = g + (q4 ? Q4Block(lane) : lane);
+                byte* q = prepared + block * Q8_0.BlockBytes + 2;
                 for (int j = 0; j < 8; j++)
                 {
-                    d[j * 8 + lane] = *(int*)(q + 4 * j);
+                    d[j * 8 + lane] = block < nb ? *(int*)(q + 4 * j) : 0;
                 }
             }
         }

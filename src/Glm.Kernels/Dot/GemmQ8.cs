@@ -12,8 +12,9 @@ namespace Glm.Kernels.Dot;
 /// 4j..4j+3 of block L, then multiplied against up to <see cref="MaxTokens"/> tokens' activation quants, transposed
 /// into the same order once per call (<see cref="Gemm"/>'s 8-block layout); each activation vector is loaded once for
 /// both rows. Per token and 8 blocks of a row: 8 <c>vpdpbusd</c>, the 128·Σq_x offset of the bias, a convert and one
-/// FMA with d_w·d_x, no horizontal adds. Leftover blocks (nb mod 8) go one at a time (<see cref="Tail"/>). Exact for
-/// any int8 quants, −128 included.
+/// FMA with d_w·d_x, no horizontal adds. Leftover blocks (nb mod 8) make one zero-padded group
+/// (<see cref="PaddedGroup"/>), added as <see cref="DotQ8"/>'s padded last step adds them, so batched decode gives bit
+/// for bit single decode. Exact for any int8 quants, −128 included.
 /// Needs <see cref="Supported"/>; nothing allocates; thread-safe for disjoint row ranges.
 /// </summary>
 internal static unsafe class GemmQ8
@@ -144,30 +145,53 @@ internal static unsafe class GemmQ8
                 acc[2 * t + 1] = Fma.MultiplyAdd(dwb * dx, Avx.ConvertToVector256Single(sb), acc[2 * t + 1]);
             }
         }
+        if (i < nb)
+        {
+            PaddedGroup(w + i * B8, second, nb - i, x + sumsOffset + i * sizeof(int), x + scalesOffset + i * sizeof(float),
+                xStride, xT + i * 32, tStride, tokens, acc, vbmi);
+        }
         for (int t = 0; t < tokens; t++)
         {
-            byte* xt = x + t * xStride;
-            y[t * ldy + secondY] = Tail(Vector256.Sum(acc[2 * t + 1]), w + second, xt, nb, i);
-            y[t * ldy] = Tail(Vector256.Sum(acc[2 * t]), w, xt, nb, i);
+            y[t * ldy + secondY] = Vector256.Sum(acc[2 * t + 1]);
+            y[t * ldy] = Vector256.Sum(acc[2 * t]);
         }
     }
 
     /// <summary>
-    /// <paramref name="sum"/> plus blocks [<paramref name="i"/>, <paramref name="nb"/>) of a row of <paramref name="nb"/>
-    /// blocks (fewer than 8), one biased <c>vpdpbusd</c> and a horizontal sum each, added in the order of the 256-bit
-    /// gemv dot (<see cref="DotQ8"/>), so a batched decode step gives bit for bit the logits of single decode.
+    /// The last <paramref name="left"/> (1..7) blocks of the two rows at <paramref name="w"/> and <paramref name="w"/> +
+    /// <paramref name="second"/>, copied into zeroed windows (a row may end where the mapped weights do), against each
+    /// token's zero-padded last transposed group (<paramref name="xg"/>) and its block sums and scales
+    /// (<paramref name="sums"/>, <paramref name="scales"/>, <paramref name="xStride"/> apart), loaded under a mask: a
+    /// missing block has dot 0 and d = 0, and adds +0 to its lane, as in the gemv's padded last step.
     /// </summary>
-    private static float Tail(float sum, byte* w, byte* x, int nb, int i)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void PaddedGroup(byte* w, long second, int left, byte* sums, byte* scales, long xStride, byte* xg,
+        long tStride, int tokens, Vector256<float>* acc, bool vbmi)
     {
-        int* sums = (int*)(x + nb * B8);
-        float* dx = (float*)(sums + nb);
-        for (; i < nb; i++)
+        byte* windows = stackalloc byte[2 * 8 * B8];
+        new Span<byte>(windows, 2 * 8 * B8).Clear();
+        new ReadOnlySpan<byte>(w, left * B8).CopyTo(new Span<byte>(windows, left * B8));
+        new ReadOnlySpan<byte>(w + second, left * B8).CopyTo(new Span<byte>(windows + 8 * B8, left * B8));
+        Vector256<int> live = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(left));
+        Columns(windows, out Vector256<byte> a0, out Vector256<byte> a1, out Vector256<byte> a2, out Vector256<byte> a3,
+            out Vector256<byte> a4, out Vector256<byte> a5, out Vector256<byte> a6, out Vector256<byte> a7);
+        Columns(windows + 8 * B8, out Vector256<byte> b0, out Vector256<byte> b1, out Vector256<byte> b2,
+            out Vector256<byte> b3, out Vector256<byte> b4, out Vector256<byte> b5, out Vector256<byte> b6, out Vector256<byte> b7);
+        Vector256<float> dwa = Fp16.HalfBitsToSingle(DotQ8.ScaleBits8(windows, B8, vbmi).AsUInt32());
+        Vector256<float> dwb = Fp16.HalfBitsToSingle(DotQ8.ScaleBits8(windows + 8 * B8, B8, vbmi).AsUInt32());
+        for (int t = 0; t < tokens; t++)
         {
-            byte* wb = w + i * B8;
-            Vector256<byte> u = Vector256.Load(wb + 2) ^ Vector256.Create((byte)0x80);
-            Vector256<int> p = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, Vector256.Load((sbyte*)(x + i * B8 + 2)));
-            sum += (Vector256.Sum(p) - 128 * sums[i]) * (Fp16.HalfToSingle(*(ushort*)wb) * dx[i]);
+            sbyte* xt = (sbyte*)(xg + t * tStride);
+            Vector256<sbyte> x0 = Vector256.Load(xt), x1 = Vector256.Load(xt + 32);
+            Vector256<sbyte> x2 = Vector256.Load(xt + 64), x3 = Vector256.Load(xt + 96);
+            Vector256<sbyte> x4 = Vector256.Load(xt + 128), x5 = Vector256.Load(xt + 160);
+            Vector256<sbyte> x6 = Vector256.Load(xt + 192), x7 = Vector256.Load(xt + 224);
+            Vector256<int> offset = Avx2.MaskLoad((int*)(sums + t * xStride), live) << 7;
+            Vector256<float> dx = Avx.MaskLoad((float*)(scales + t * xStride), live.AsSingle());
+            Vector256<int> sa = Dots(a0, a1, a2, a3, a4, a5, a6, a7, x0, x1, x2, x3, x4, x5, x6, x7) - offset;
+            Vector256<int> sb = Dots(b0, b1, b2, b3, b4, b5, b6, b7, x0, x1, x2, x3, x4, x5, x6, x7) - offset;
+            acc[2 * t] = Fma.MultiplyAdd(dwa * dx, Avx.ConvertToVector256Single(sa), acc[2 * t]);
+            acc[2 * t + 1] = Fma.MultiplyAdd(dwb * dx, Avx.ConvertToVector256Single(sb), acc[2 * t + 1]);
         }
-        return sum;
     }
 }

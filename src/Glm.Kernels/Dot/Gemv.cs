@@ -27,7 +27,8 @@ public static unsafe class Gemv
     /// Bytes of one prepared activation row of <paramref name="cols"/> values. For Q8_0/Q4_0 weights that is the Q8_0
     /// row followed by one int32 per block (the sum of its quants, which the Q4_0 kernels use for the −8 offset), then
     /// one float per block (its scale, so the kernels need not convert it for every weight row); for Q4_0 weights then
-    /// the quants again in the order the 512-bit kernel multiplies nibbles in (<see cref="DotQ4.StoreQ4Order(byte*, int, byte*)"/>).
+    /// the quants again in the order the 512-bit kernel multiplies nibbles in (<see cref="DotQ4.StoreQ4Order(byte*, int, byte*)"/>),
+    /// for Q8_0 weights the last nb mod 8 blocks again, zero-padded to 8 (<see cref="DotQ8.StoreTail"/>).
     /// </summary>
     public static int PreparedBytes(GgmlType weightType, int cols)
     {
@@ -35,7 +36,7 @@ public static unsafe class Gemv
         int bytes = GgmlTypes.RowBytes(a, cols);
         int nb = cols / 32;
         return a != GgmlType.Q8_0 ? bytes
-            : bytes + nb * (sizeof(int) + sizeof(float)) + (weightType == GgmlType.Q4_0 ? DotQ4.OrderBytes(nb) : 0);
+            : bytes + nb * (sizeof(int) + sizeof(float)) + (weightType == GgmlType.Q4_0 ? DotQ4.OrderBytes(nb) : DotQ8.TailBytes(nb));
     }
 
     /// <summary>Quantizes (or copies) <paramref name="x"/> into <paramref name="prepared"/> (caller-owned scratch).</summary>
@@ -53,9 +54,14 @@ public static unsafe class Gemv
                 {
                     int nb = x.Length / 32;
                     DotQ8.StoreBlockSums(p, nb);
+                    byte* after = p + nb * (Q8_0.BlockBytes + sizeof(int) + sizeof(float));
                     if (weightType == GgmlType.Q4_0)
                     {
-                        DotQ4.StoreQ4Order(p, nb, p + nb * (Q8_0.BlockBytes + sizeof(int) + sizeof(float)));
+                        DotQ4.StoreQ4Order(p, nb, after);
+                    }
+                    else
+                    {
+                        DotQ8.StoreTail(p, nb, after);
                     }
                 }
                 break;
@@ -103,6 +109,11 @@ public static unsafe class Gemv
         if (type == GgmlType.Q4_0 && path == SimdPath.V512 && DotQ4.Supported)
         {
             DotQ4.Rows(w, rowBytes, x, cols / 32, y, r0, r1);
+            return;
+        }
+        if (type == GgmlType.Q8_0 && path != SimdPath.Scalar)
+        {
+            DotQ8.Q8_0Rows(w, rowBytes, x, cols / 32, y, r0, r1, path);
             return;
         }
         for (int r = r0; r < r1; r++)
