@@ -97,8 +97,8 @@ internal static class ServeLoad
         {
             var done = new List<LoadRequest>();
             for (int n = 0; n < plan.RequestsPerClient; n++)
-                done.Add(await SendAsync(http, plan, $"{runId}-{c}-{n}", plan.PromptFor(c, n), hangUp: c < plan.Disconnecting,
-                    cancellationToken));
+                done.Add(await SendAsync(http, plan, $"{runId}-{c}-{n}", plan.PromptFor(c, n),
+                    hangUp: c < plan.Disconnecting, cancellationToken));
             return done;
         }).ToList();
         var requests = (await Task.WhenAll(clients)).SelectMany(r => r).ToList();

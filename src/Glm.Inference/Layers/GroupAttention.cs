@@ -21,7 +21,9 @@ internal static class GroupAttention
     /// <summary>Keys per softmax block: the scores of one block for every head of a pass sit on the stack.</summary>
     public const int Block = 256;
 
-    /// <summary>Heads per pass: four dot-product (or output) accumulators and the shared key (or value) register.</summary>
+    /// <summary>
+    /// Heads per pass: four dot-product (or output) accumulators and the shared key (or value) register.
+    /// </summary>
     private const int Width = 4;
 
     /// <summary>

@@ -43,8 +43,8 @@ internal static unsafe class DotQ4
     /// <summary>
     /// Writes, for each group of 4 Q8_0 blocks of <paramref name="xq"/>, 64 bytes of quants x[j] and 64 of x[j + 16]
     /// (j = <see cref="Byte"/>(p) of block <see cref="Block"/>(p)) to <paramref name="dst"/>: the order
-    /// <see cref="Dot(byte*, byte*, int)"/> multiplies the low and high nibbles in. Blocks past <paramref name="nb"/> up to the next
-    /// multiple of 8 are written as zeros (<see cref="OrderBytes"/> in all).
+    /// <see cref="Dot(byte*, byte*, int)"/> multiplies the low and high nibbles in. Blocks past <paramref name="nb"/> up
+    /// to the next multiple of 8 are written as zeros (<see cref="OrderBytes"/> in all).
     /// </summary>
     public static void StoreQ4Order(byte* xq, int nb, byte* dst) => StoreQ4Order(xq, nb, dst, Supported);
 
@@ -149,7 +149,9 @@ internal static unsafe class DotQ4
                 Vector512.Load((sbyte*)xg + 128), Vector512.Load((sbyte*)xg + 192), Vector256.Load(sums + i) << 3,
                 Vector256.Load(dx + i), all);
         }
-        return Vector256.Sum(i < nb ? PaddedStep(acc, w + i * B4, xo + i * 32, sums + i, dx + i, nb - i, tailInPlace) : acc);
+        return Vector256.Sum(i < nb
+            ? PaddedStep(acc, w + i * B4, xo + i * 32, sums + i, dx + i, nb - i, tailInPlace)
+            : acc);
     }
 
     /// <summary>

@@ -202,7 +202,9 @@ internal static unsafe class DotQ8
     /// </summary>
     public static int TailBytes(int nb) => nb % 8 == 0 ? 0 : 8 * B8;
 
-    /// <summary>Writes the last nb mod 8 Q8_0 blocks of <paramref name="xq"/>, then zero blocks up to 8, to <paramref name="dst"/>.</summary>
+    /// <summary>
+    /// Writes the last nb mod 8 Q8_0 blocks of <paramref name="xq"/>, then zero blocks up to 8, to <paramref name="dst"/>.
+    /// </summary>
     internal static void StoreTail(byte* xq, int nb, byte* dst)
     {
         int left = nb % 8;
@@ -282,7 +284,9 @@ internal static unsafe class DotQ8
         return acc;
     }
 
-    /// <summary><paramref name="sum"/> plus blocks [0, <paramref name="nb"/>) one at a time (sign-trick product, horizontal sum).</summary>
+    /// <summary>
+    /// <paramref name="sum"/> plus blocks [0, <paramref name="nb"/>) one at a time (sign-trick product, horizontal sum).
+    /// </summary>
     private static float Q8_0BlockTail(float sum, byte* w, byte* x, int nb)
     {
         for (int i = 0; i < nb; i++)

@@ -29,8 +29,8 @@ internal static unsafe class Gemm
     public const int ColumnBlock = 1024;
 
     /// <summary>
-    /// Bytes of one token's <see cref="Transpose"/>d activation: 256 per group of 8 Q8_0 blocks (the last one padded) for Q8_0 weights,
-    /// <see cref="GemmQ4.TransposedBytes"/> (enough for the 8-block layout too) for Q4_0, 0 otherwise.
+    /// Bytes of one token's <see cref="Transpose"/>d activation: 256 per group of 8 Q8_0 blocks (the last one padded)
+    /// for Q8_0 weights, <see cref="GemmQ4.TransposedBytes"/> (enough for the 8-block layout too) for Q4_0, 0 otherwise.
     /// </summary>
     public static int TransposedBytes(GgmlType type, int cols) => type switch
     {

@@ -16,10 +16,10 @@ namespace Glm.Kernels.Dot;
 /// call, and every lane builds up one block's dot with no horizontal adds or folds per token. Per token and 16 blocks
 /// that is 8 <c>vpmaddubsw</c>, 7 int16 adds (each product ≤ 2·15·128, so 8 of them stay below 2^15), one
 /// <c>vpmaddwd</c>, the −8·Σq_x offset, a convert and two 256-bit FMAs with d_w·d_x into lanes k = block mod 8, in the
-/// order <see cref="DotQ4.Dot(byte*, byte*, int)"/> adds them. The leftover blocks (nb mod 16) make one more group, copied into a zeroed
-/// window and met by zero-padded activations, so their missing blocks add exactly +0, as in <see cref="DotQ4"/>'s
-/// padded last step: a batched decode step gives bit for bit the logits of single decode, and so the same sampled
-/// tokens. Needs <see cref="Supported"/>; nothing allocates; thread-safe for disjoint row ranges.
+/// order <see cref="DotQ4.Dot(byte*, byte*, int)"/> adds them. The leftover blocks (nb mod 16) make one more group,
+/// copied into a zeroed window and met by zero-padded activations, so their missing blocks add exactly +0, as in
+/// <see cref="DotQ4"/>'s padded last step: a batched decode step gives bit for bit the logits of single decode, and so
+/// the same sampled tokens. Needs <see cref="Supported"/>; nothing allocates; thread-safe for disjoint row ranges.
 /// </summary>
 internal static unsafe class GemmQ4
 {
@@ -75,7 +75,9 @@ internal static unsafe class GemmQ4
         }
     }
 
-    /// <summary>Bytes of one token's <see cref="Transpose"/>d activation: 640 per group of 16 blocks, the last one padded.</summary>
+    /// <summary>
+    /// Bytes of one token's <see cref="Transpose"/>d activation: 640 per group of 16 blocks, the last one padded.
+    /// </summary>
     public static int TransposedBytes(int nb) => (nb + GroupBlocks - 1) / GroupBlocks * GroupStride;
 
     /// <summary>A permute index: byte p is f(p).</summary>
@@ -117,7 +119,8 @@ internal static unsafe class GemmQ4
     /// <see cref="Gemm.RowBlock"/>, two at a time (each activation vector loaded once for both), over column chunks of
     /// at most <see cref="ChunkBytes"/> of activations (for a 2048×6848 matrix the 8 tokens' quants outgrow L1). Each
     /// row's lane sums carry over from chunk to chunk and on to the leftover group, so its blocks are still added in
-    /// <see cref="DotQ4.Dot(byte*, byte*, int)"/>'s order. More than <see cref="MaxTokens"/> tokens are split into near-equal passes.
+    /// <see cref="DotQ4.Dot(byte*, byte*, int)"/>'s order. More than <see cref="MaxTokens"/> tokens are split into
+    /// near-equal passes.
     /// </summary>
     public static void Rows(byte* w, long rowBytes, int nb, byte* xT, long tStride, int tokens, float* y, long ldy,
         int r0, int r1)
@@ -190,7 +193,8 @@ internal static unsafe class GemmQ4
         for (; r + 2 <= rbEnd; r += 2)
         {
             new ReadOnlySpan<byte>(w + r * rowBytes + full * B4, bytes).CopyTo(new Span<byte>(windows, bytes));
-            new ReadOnlySpan<byte>(w + (r + 1) * rowBytes + full * B4, bytes).CopyTo(new Span<byte>(windows + GroupBytes, bytes));
+            new ReadOnlySpan<byte>(w + (r + 1) * rowBytes + full * B4, bytes)
+                .CopyTo(new Span<byte>(windows + GroupBytes, bytes));
             // Nothing to prefetch: the next rows' leftovers were asked for during the last chunk.
             Rows2(windows, GroupBytes, 1, xg, tStride, tokens, acc + (r - rb) * tokens, windows);
         }

@@ -176,7 +176,8 @@ internal static unsafe class GemmQ8
         Columns(windows, out Vector256<byte> a0, out Vector256<byte> a1, out Vector256<byte> a2, out Vector256<byte> a3,
             out Vector256<byte> a4, out Vector256<byte> a5, out Vector256<byte> a6, out Vector256<byte> a7);
         Columns(windows + 8 * B8, out Vector256<byte> b0, out Vector256<byte> b1, out Vector256<byte> b2,
-            out Vector256<byte> b3, out Vector256<byte> b4, out Vector256<byte> b5, out Vector256<byte> b6, out Vector256<byte> b7);
+            out Vector256<byte> b3, out Vector256<byte> b4, out Vector256<byte> b5, out Vector256<byte> b6,
+            out Vector256<byte> b7);
         Vector256<float> dwa = Fp16.HalfBitsToSingle(DotQ8.ScaleBits8(windows, B8, vbmi).AsUInt32());
         Vector256<float> dwb = Fp16.HalfBitsToSingle(DotQ8.ScaleBits8(windows + 8 * B8, B8, vbmi).AsUInt32());
         for (int t = 0; t < tokens; t++)

@@ -27,8 +27,9 @@ public static unsafe class Gemv
     /// Bytes of one prepared activation row of <paramref name="cols"/> values. For Q8_0/Q4_0 weights that is the Q8_0
     /// row followed by one int32 per block (the sum of its quants, which the Q4_0 kernels use for the −8 offset), then
     /// one float per block (its scale, so the kernels need not convert it for every weight row); for Q4_0 weights then
-    /// the quants again in the order the 512-bit kernel multiplies nibbles in (<see cref="DotQ4.StoreQ4Order(byte*, int, byte*)"/>),
-    /// for Q8_0 weights the last nb mod 8 blocks again, zero-padded to 8 (<see cref="DotQ8.StoreTail"/>).
+    /// the quants again in the order the 512-bit kernel multiplies nibbles in
+    /// (<see cref="DotQ4.StoreQ4Order(byte*, int, byte*)"/>), for Q8_0 weights the last nb mod 8 blocks again,
+    /// zero-padded to 8 (<see cref="DotQ8.StoreTail"/>).
     /// </summary>
     public static int PreparedBytes(GgmlType weightType, int cols)
     {
@@ -36,7 +37,8 @@ public static unsafe class Gemv
         int bytes = GgmlTypes.RowBytes(a, cols);
         int nb = cols / 32;
         return a != GgmlType.Q8_0 ? bytes
-            : bytes + nb * (sizeof(int) + sizeof(float)) + (weightType == GgmlType.Q4_0 ? DotQ4.OrderBytes(nb) : DotQ8.TailBytes(nb));
+            : bytes + nb * (sizeof(int) + sizeof(float))
+              + (weightType == GgmlType.Q4_0 ? DotQ4.OrderBytes(nb) : DotQ8.TailBytes(nb));
     }
 
     /// <summary>Quantizes (or copies) <paramref name="x"/> into <paramref name="prepared"/> (caller-owned scratch).</summary>
