@@ -59,16 +59,7 @@ public class GemmQuantTests
                 {
                     row[i / 32 * Q8_0.BlockBytes + 2 + i % 32] = (byte)quant(t, i);
                 }
-                DotQ8.StoreBlockSums(row, nb);
-                byte* after = row + nb * (Q8_0.BlockBytes + sizeof(int) + sizeof(float));
-                if (type == GgmlType.Q4_0)
-                {
-                    DotQ4.StoreQ4Order(row, nb, after);
-                }
-                else
-                {
-                    DotQ8.StoreTail(row, nb, after);
-                }
+                Gemv.CompleteQ8(type, row, nb);
             }
             for (int t = 0; t < tokens; t++)
             {

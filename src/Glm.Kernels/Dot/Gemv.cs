@@ -41,6 +41,24 @@ public static unsafe class Gemv
               + (weightType == GgmlType.Q4_0 ? DotQ4.OrderBytes(nb) : DotQ8.TailBytes(nb));
     }
 
+    /// <summary>
+    /// Writes what follows the <paramref name="nb"/> Q8_0 blocks of a prepared row at <paramref name="p"/>, from them:
+    /// block sums and scales, then the Q4 order (Q4_0 weights) or the padded tail (Q8_0 weights).
+    /// </summary>
+    internal static void CompleteQ8(GgmlType weightType, byte* p, int nb)
+    {
+        DotQ8.StoreBlockSums(p, nb);
+        byte* after = p + nb * (Q8_0.BlockBytes + sizeof(int) + sizeof(float));
+        if (weightType == GgmlType.Q4_0)
+        {
+            DotQ4.StoreQ4Order(p, nb, after);
+        }
+        else
+        {
+            DotQ8.StoreTail(p, nb, after);
+        }
+    }
+
     /// <summary>Quantizes (or copies) <paramref name="x"/> into <paramref name="prepared"/> (caller-owned scratch).</summary>
     public static void Prepare(GgmlType weightType, ReadOnlySpan<float> x, Span<byte> prepared)
     {
@@ -54,17 +72,7 @@ public static unsafe class Gemv
                 Q8_0.Quantize(x, prepared);
                 fixed (byte* p = prepared)
                 {
-                    int nb = x.Length / 32;
-                    DotQ8.StoreBlockSums(p, nb);
-                    byte* after = p + nb * (Q8_0.BlockBytes + sizeof(int) + sizeof(float));
-                    if (weightType == GgmlType.Q4_0)
-                    {
-                        DotQ4.StoreQ4Order(p, nb, after);
-                    }
-                    else
-                    {
-                        DotQ8.StoreTail(p, nb, after);
-                    }
+                    CompleteQ8(weightType, p, x.Length / 32);
                 }
                 break;
             case GgmlType.Q8_K:
