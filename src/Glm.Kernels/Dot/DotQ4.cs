@@ -165,16 +165,9 @@ internal static unsafe class DotQ4
     private static Vector256<float> PaddedStep(Vector256<float> acc, byte* wb, byte* xg, int* sums, float* dx, int left,
         bool inPlace)
     {
-        byte* window = stackalloc byte[8 * B4];
-        if (inPlace)
-        {
-            window = wb;
-        }
-        else
-        {
-            new ReadOnlySpan<byte>(wb, left * B4).CopyTo(new Span<byte>(window, left * B4));
-        }
-        Vector256<int> live = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(left));
+        byte* copy = stackalloc byte[8 * B4];
+        byte* window = PaddedTail.Window(wb, left * B4, copy, inPlace);
+        Vector256<int> live = PaddedTail.Live(left);
         return Step8(acc, window, Vector512.Load((sbyte*)xg), Vector512.Load((sbyte*)xg + 64),
             Vector512.Load((sbyte*)xg + 128), Vector512.Load((sbyte*)xg + 192), (Vector256.Load(sums) << 3) & live,
             Vector256.Load(dx), live.AsSingle());

@@ -172,7 +172,18 @@ internal static unsafe class DotQ8
     {
         int* sums = (int*)(x + nb * B8);
         float* dx = (float*)(sums + nb);
-        Vector256<float> acc = Q8_0Steps(w, x, nb, sums, dx, vbmi, out int i);
+        Vector256<float> acc = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + 8 <= nb; i += 8)
+        {
+            byte* wb = w + i * B8, xb = x + i * B8;
+            Vector256<int> s = Reduce8(
+                Q8Block(LoadW(wb, 0), LoadX(xb, 0)), Q8Block(LoadW(wb, 1), LoadX(xb, 1)),
+                Q8Block(LoadW(wb, 2), LoadX(xb, 2)), Q8Block(LoadW(wb, 3), LoadX(xb, 3)),
+                Q8Block(LoadW(wb, 4), LoadX(xb, 4)), Q8Block(LoadW(wb, 5), LoadX(xb, 5)),
+                Q8Block(LoadW(wb, 6), LoadX(xb, 6)), Q8Block(LoadW(wb, 7), LoadX(xb, 7))) - Q8Offset(sums + i);
+            acc = Fma.MultiplyAdd(Scales8(wb, B8, dx + i, vbmi), Avx.ConvertToVector256Single(s), acc);
+        }
         if (i < nb)
         {
             acc = Q8_0PaddedStep(acc, w + i * B8, (byte*)(dx + nb), sums + i, dx + i, nb - i, vbmi, tailInPlace);
@@ -227,16 +238,9 @@ internal static unsafe class DotQ8
     private static Vector256<float> Q8_0PaddedStep(Vector256<float> acc, byte* wb, byte* xTail, int* sums, float* dx,
         int left, bool vbmi, bool inPlace)
     {
-        byte* window = stackalloc byte[8 * B8];
-        if (inPlace)
-        {
-            window = wb;
-        }
-        else
-        {
-            new ReadOnlySpan<byte>(wb, left * B8).CopyTo(new Span<byte>(window, left * B8));
-        }
-        Vector256<int> live = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(left));
+        byte* copy = stackalloc byte[8 * B8];
+        byte* window = PaddedTail.Window(wb, left * B8, copy, inPlace);
+        Vector256<int> live = PaddedTail.Live(left);
         Vector256<int> s = Reduce8(
             Q8Block(LoadW(window, 0), LoadX(xTail, 0)), Q8Block(LoadW(window, 1), LoadX(xTail, 1)),
             Q8Block(LoadW(window, 2), LoadX(xTail, 2)), Q8Block(LoadW(window, 3), LoadX(xTail, 3)),
@@ -261,28 +265,6 @@ internal static unsafe class DotQ8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<int> Q8Offset(int* sums) =>
         PreferVnni256 ? Vector256.Load(sums) << 7 : Vector256<int>.Zero;
-
-    /// <summary>
-    /// The lane sums (lane k: blocks ≡ k mod 8) of a row's whole steps of 8 blocks; <paramref name="i"/>: the first
-    /// block left.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Q8_0Steps(byte* w, byte* x, int nb, int* sums, float* dx, bool vbmi, out int i)
-    {
-        const int bw = B8;
-        Vector256<float> acc = Vector256<float>.Zero;
-        for (i = 0; i + 8 <= nb; i += 8)
-        {
-            byte* wb = w + i * bw, xb = x + i * B8;
-            Vector256<int> s = Reduce8(
-                Q8Block(LoadW(wb, 0), LoadX(xb, 0)), Q8Block(LoadW(wb, 1), LoadX(xb, 1)),
-                Q8Block(LoadW(wb, 2), LoadX(xb, 2)), Q8Block(LoadW(wb, 3), LoadX(xb, 3)),
-                Q8Block(LoadW(wb, 4), LoadX(xb, 4)), Q8Block(LoadW(wb, 5), LoadX(xb, 5)),
-                Q8Block(LoadW(wb, 6), LoadX(xb, 6)), Q8Block(LoadW(wb, 7), LoadX(xb, 7))) - Q8Offset(sums + i);
-            acc = Fma.MultiplyAdd(Scales8(wb, bw, dx + i, vbmi), Avx.ConvertToVector256Single(s), acc);
-        }
-        return acc;
-    }
 
     /// <summary>
     /// <paramref name="sum"/> plus blocks [0, <paramref name="nb"/>) one at a time (sign-trick product, horizontal sum).

@@ -172,7 +172,7 @@ internal static unsafe class GemmQ8
         new Span<byte>(windows, 2 * 8 * B8).Clear();
         new ReadOnlySpan<byte>(w, left * B8).CopyTo(new Span<byte>(windows, left * B8));
         new ReadOnlySpan<byte>(w + second, left * B8).CopyTo(new Span<byte>(windows + 8 * B8, left * B8));
-        Vector256<int> live = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(left));
+        Vector256<int> live = PaddedTail.Live(left);
         Columns(windows, out Vector256<byte> a0, out Vector256<byte> a1, out Vector256<byte> a2, out Vector256<byte> a3,
             out Vector256<byte> a4, out Vector256<byte> a5, out Vector256<byte> a6, out Vector256<byte> a7);
         Columns(windows + 8 * B8, out Vector256<byte> b0, out Vector256<byte> b1, out Vector256<byte> b2,
